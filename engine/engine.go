@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/linxGnu/grocksdb"
+)
+
+// MaxDatabases is Pika's limit on logical databases (MAX_DB_NUM).
+const MaxDatabases = 8
+
+// Options configures an Engine. Zero values take Pika's defaults.
+type Options struct {
+	// Databases is the number of logical databases (db0..dbN-1), 1..8.
+	Databases int
+	// Compression is one of snappy (default), zlib, lz4, zstd, none. As in
+	// Pika, levels 0 and 1 stay uncompressed.
+	Compression string
+	// BlockCacheBytes is the size of the block cache shared by all instances
+	// (default 8 MB, RocksDB's own default is per table; 0 means default).
+	BlockCacheBytes uint64
+	// WriteBufferBytes is the memtable size of each column family (default 64 MB).
+	WriteBufferBytes uint64
+	// MaxOpenFiles limits open SST files per instance (default -1, unlimited).
+	MaxOpenFiles int
+
+	cache *grocksdb.Cache
+}
+
+func (o *Options) fill() error {
+	if o.Databases == 0 {
+		o.Databases = 1
+	}
+	if o.Databases < 1 || o.Databases > MaxDatabases {
+		return fmt.Errorf("databases must be 1..%d, got %d", MaxDatabases, o.Databases)
+	}
+	if o.Compression == "" {
+		o.Compression = "snappy"
+	}
+	if _, ok := compressionTypes[o.Compression]; !ok {
+		return fmt.Errorf("unknown compression %q (want snappy, zlib, lz4, zstd or none)", o.Compression)
+	}
+	if o.BlockCacheBytes == 0 {
+		o.BlockCacheBytes = 8 << 20
+	}
+	if o.WriteBufferBytes == 0 {
+		o.WriteBufferBytes = 64 << 20
+	}
+	if o.MaxOpenFiles == 0 {
+		o.MaxOpenFiles = -1
+	}
+	return nil
+}
+
+var compressionTypes = map[string]grocksdb.CompressionType{
+	"none":   grocksdb.NoCompression,
+	"snappy": grocksdb.SnappyCompression,
+	"zlib":   grocksdb.ZLibCompression,
+	"lz4":    grocksdb.LZ4Compression,
+	"zstd":   grocksdb.ZSTDCompression,
+}
+
+// baseOptions returns fresh RocksDB options as Pika sets them: block-based
+// tables (format_version left at the default 5), bloom filters, and
+// compression from level 2 down.
+func (o *Options) baseOptions() *grocksdb.Options {
+	opts := grocksdb.NewDefaultOptions()
+	bbto := grocksdb.NewDefaultBlockBasedTableOptions()
+	bbto.SetBlockCache(o.cache)
+	bbto.SetFilterPolicy(grocksdb.NewBloomFilter(10))
+	opts.SetBlockBasedTableFactory(bbto)
+	opts.SetWriteBufferSize(o.WriteBufferBytes)
+	opts.SetMaxOpenFiles(o.MaxOpenFiles)
+	opts.SetLevelCompactionDynamicLevelBytes(true)
+	c := compressionTypes[o.Compression]
+	if c != grocksdb.NoCompression {
+		opts.SetCompressionPerLevel([]grocksdb.CompressionType{
+			grocksdb.NoCompression, grocksdb.NoCompression, c, c, c, c, c,
+		})
+	} else {
+		opts.SetCompression(grocksdb.NoCompression)
+	}
+	return opts
+}
+
+// Engine is an open Pika-format data directory (Pika's db-path).
+type Engine struct {
+	path    string
+	opts    Options
+	dbs     []*DB
+	filters *filterSet
+	closed  atomic.Bool
+}
+
+// Open opens (creating if needed) the data directory at path with the
+// layout <path>/db<i>/<kind>/. A directory written by Pika 3.5.5 opens in place.
+func Open(path string, o Options) (*Engine, error) {
+	if err := o.fill(); err != nil {
+		return nil, fmt.Errorf("engine options: %w", err)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("create db-path %s: %w", path, err)
+	}
+	o.cache = grocksdb.NewLRUCache(o.BlockCacheBytes)
+	e := &Engine{path: path, opts: o, filters: newFilterSet()}
+	for i := 0; i < o.Databases; i++ {
+		d := &DB{eng: e, index: i}
+		e.dbs = append(e.dbs, d)
+		for _, k := range Kinds {
+			in, err := openInstance(i, k, instanceDir(path, i, k), &e.opts, e.filters)
+			if err != nil {
+				e.Close()
+				return nil, err
+			}
+			d.inst[k] = in
+			e.filters.attach(i, k, in)
+		}
+	}
+	return e, nil
+}
+
+// Path returns the data directory.
+func (e *Engine) Path() string { return e.path }
+
+// NumDBs returns the number of logical databases.
+func (e *Engine) NumDBs() int { return len(e.dbs) }
+
+// DB returns logical database i.
+func (e *Engine) DB(i int) (*DB, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	if i < 0 || i >= len(e.dbs) {
+		return nil, ErrInvalidDB
+	}
+	return e.dbs[i], nil
+}
+
+// SetExpiryHorizon tells the compaction filters up to which time (Unix ms)
+// expired records may be physically dropped. The engine never reads the
+// clock: the Raft FSM sets this to the last applied leader time, so no node
+// drops a record the cluster still considers alive.
+func (e *Engine) SetExpiryHorizon(ms int64) { e.filters.setNow(ms) }
+
+// Applied returns the highest position recorded by any instance: the last
+// log entry whose writes reached the engine.
+func (e *Engine) Applied() Pos {
+	var max Pos
+	for _, d := range e.dbs {
+		for _, in := range d.inst {
+			if in == nil {
+				continue
+			}
+			in.mu.Lock()
+			if max.Less(in.applied) {
+				max = in.applied
+			}
+			in.mu.Unlock()
+		}
+	}
+	return max
+}
+
+// lockAll blocks every writer of every instance (in a fixed order) and
+// returns the function that releases them.
+func (e *Engine) lockAll() func() {
+	for _, d := range e.dbs {
+		for _, in := range d.inst {
+			in.mu.Lock()
+		}
+	}
+	return func() {
+		for _, d := range e.dbs {
+			for _, in := range d.inst {
+				in.mu.Unlock()
+			}
+		}
+	}
+}
+
+// Checkpoint writes a consistent copy of every instance into dir, in the
+// same layout (dir/db<i>/<kind>/). Writers are blocked while it runs, so the
+// copy matches one applied position. dir must not exist.
+func (e *Engine) Checkpoint(dir string) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("checkpoint: %s already exists", dir)
+	}
+	unlock := e.lockAll()
+	defer unlock()
+	for _, d := range e.dbs {
+		if err := os.MkdirAll(filepath.Join(dir, fmt.Sprintf("db%d", d.index)), 0o755); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		for _, k := range Kinds {
+			if err := d.inst[k].checkpoint(instanceDir(dir, d.index, k)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close closes every instance. It is safe to call more than once.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	e.filters.detachAll()
+	var errs []error
+	for _, d := range e.dbs {
+		for k, in := range d.inst {
+			if in != nil {
+				in.mu.Lock()
+				in.close()
+				in.mu.Unlock()
+				d.inst[k] = nil
+			}
+		}
+	}
+	if e.opts.cache != nil {
+		e.opts.cache.Destroy()
+	}
+	return errors.Join(errs...)
+}
+
+// DB is one logical database (db0..db7) with its six instances.
+type DB struct {
+	eng   *Engine
+	index int
+	inst  [numKinds]*instance
+}
+
+// Index returns the database number.
+func (d *DB) Index() int { return d.index }

@@ -1,0 +1,36 @@
+package engine
+
+import "errors"
+
+// Errors returned by engine operations. Their text is the Redis/Pika error
+// reply without the leading '-', so a server can send err.Error() as is.
+var (
+	// ErrNotFound means the key (or field/member/element) does not exist, is
+	// empty or has expired. Read operations usually turn it into a nil reply.
+	ErrNotFound = errors.New("not found")
+	// ErrNotInteger is returned when a value or argument is not a 64-bit integer.
+	ErrNotInteger = errors.New("ERR value is not an integer or out of range")
+	// ErrNotFloat is returned when a value or argument is not a valid float.
+	ErrNotFloat = errors.New("ERR value is not a valid float")
+	// ErrOverflow is returned when an increment would overflow a 64-bit integer.
+	ErrOverflow = errors.New("ERR increment or decrement would overflow")
+	// ErrIncrNaNOrInf is returned when INCRBYFLOAT would produce NaN or Infinity.
+	ErrIncrNaNOrInf = errors.New("ERR increment would produce NaN or Infinity")
+	// ErrNoSuchKey is returned by commands that need an existing key (LSET, RENAME).
+	ErrNoSuchKey = errors.New("ERR no such key")
+	// ErrIndexOutOfRange is returned by LSET with an index outside the list.
+	ErrIndexOutOfRange = errors.New("ERR index out of range")
+	// ErrStringTooLong is returned when a string would exceed 512 MB.
+	ErrStringTooLong = errors.New("ERR string exceeds maximum allowed size")
+	// ErrBitOffset is returned when a bit offset is out of range.
+	ErrBitOffset = errors.New("ERR bit offset is not an integer or out of range")
+	// ErrInvalidExpire is returned when a TTL is out of the int32-seconds range Pika stores.
+	ErrInvalidExpire = errors.New("ERR invalid expire time")
+	// ErrCorrupt is wrapped by errors about records that cannot be decoded
+	// (wrong length, bad type byte). Such a record is reported, never panicked on.
+	ErrCorrupt = errors.New("ERR corrupt record")
+	// ErrInvalidDB is returned for a database index outside 0..databases-1.
+	ErrInvalidDB = errors.New("ERR DB index is out of range")
+	// ErrClosed is returned after the engine has been closed.
+	ErrClosed = errors.New("ERR engine is closed")
+)

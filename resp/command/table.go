@@ -1,0 +1,203 @@
+package command
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pikaraft/pikaraft/engine"
+)
+
+// Flags describe a command (Redis 7 COMMAND flags).
+type Flags uint32
+
+// Command flags. Write commands go through Raft; everything else runs on
+// the node that received it.
+const (
+	FlagWrite Flags = 1 << iota
+	FlagReadOnly
+	FlagAdmin
+	FlagFast
+	FlagSlow
+	FlagMayReplicate
+	FlagNoAuth
+	FlagLoading
+	FlagStale
+	FlagNoScript
+	FlagPubSub
+	FlagDenyOOM
+	FlagBlocking
+	FlagNoMulti   // not allowed inside MULTI (e.g. SHUTDOWN is, WATCH is not)
+	FlagConnState // touches only connection or server state, never the engine
+)
+
+var flagNames = []struct {
+	f    Flags
+	name string
+}{
+	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
+	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
+	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"},
+	{FlagNoAuth, "no_auth"}, {FlagMayReplicate, "may_replicate"},
+	{FlagFast, "fast"},
+}
+
+// Names returns the Redis names of the flags, in COMMAND order.
+func (f Flags) Names() []string {
+	var out []string
+	for _, fn := range flagNames {
+		if f&fn.f != 0 {
+			out = append(out, fn.name)
+		}
+	}
+	return out
+}
+
+// Handler runs a command. argv[0] is the command name as sent.
+type Handler func(c *Ctx, argv [][]byte) Reply
+
+// Spec is one entry of the command table.
+type Spec struct {
+	Name  string // lower case
+	Arity int    // Redis convention: negative = at least -Arity arguments (incl. name)
+	Flags Flags
+	// ACL categories without the '@' ("string", "keyspace", "write", ...).
+	Categories []string
+	// Key positions (Redis 7 legacy triple): first key, last key (negative
+	// counts from the end), step. 0,0,0 for commands without keys.
+	FirstKey, LastKey, Step int
+	// Group and Summary feed COMMAND DOCS ("string", "Set the string value of a key").
+	Group, Summary, Since string
+	// Run executes the command.
+	Run Handler
+}
+
+// IsWrite reports whether the command changes the data and must go through Raft.
+func (s *Spec) IsWrite() bool { return s.Flags&FlagWrite != 0 }
+
+// CheckArity reports whether argc (including the name) fits the arity.
+func (s *Spec) CheckArity(argc int) bool {
+	if s.Arity >= 0 {
+		return argc == s.Arity
+	}
+	return argc >= -s.Arity
+}
+
+// Keys returns the positions in argv of the command's keys.
+func (s *Spec) Keys(argc int) []int {
+	if s.FirstKey <= 0 || argc <= s.FirstKey {
+		return nil
+	}
+	last := s.LastKey
+	if last < 0 {
+		last = argc + last
+	}
+	if last >= argc {
+		last = argc - 1
+	}
+	step := s.Step
+	if step <= 0 {
+		step = 1
+	}
+	var out []int
+	for i := s.FirstKey; i <= last; i += step {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Table is the command table: the one place that says which commands exist.
+type Table struct {
+	mu    sync.RWMutex
+	specs map[string]*Spec
+}
+
+// Commands is the process-wide command table. Command files register their
+// commands into it from init functions.
+var Commands = &Table{specs: map[string]*Spec{}}
+
+// Register adds specs to the table. It panics on a duplicate name: that is
+// a programming error found at start-up.
+func (t *Table) Register(specs ...*Spec) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range specs {
+		s.Name = strings.ToLower(s.Name)
+		if _, dup := t.specs[s.Name]; dup {
+			panic(fmt.Sprintf("command %q registered twice", s.Name))
+		}
+		if s.Step == 0 && s.FirstKey > 0 {
+			s.Step = 1
+		}
+		t.specs[s.Name] = s
+	}
+}
+
+// Lookup finds a command by name, case-insensitively.
+func (t *Table) Lookup(name []byte) (*Spec, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	s, ok := t.specs[lowerASCII(name)]
+	return s, ok
+}
+
+// All returns every spec, sorted by name.
+func (t *Table) All() []*Spec {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]*Spec, 0, len(t.specs))
+	for _, s := range t.specs {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Len returns the number of commands.
+func (t *Table) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.specs)
+}
+
+func lowerASCII(b []byte) string {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			out := make([]byte, len(b))
+			for i, c := range b {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				out[i] = c
+			}
+			return string(out)
+		}
+	}
+	return string(b)
+}
+
+// Ctx is what a handler runs with.
+type Ctx struct {
+	// Engine is the whole engine (FLUSHALL, SWAPDB-style commands).
+	Engine *engine.Engine
+	// DB is the selected logical database.
+	DB *engine.DB
+	// W is the write context (log position and cluster time) for writes.
+	W engine.Writer
+	// NowMs is the cluster time in Unix ms; for writes it equals W.NowMs,
+	// for reads it is the node's read time (never behind the last applied
+	// leader time).
+	NowMs int64
+	// Seed seeds every random choice a write makes (SPOP, SRANDMEMBER).
+	Seed uint64
+	// Conn is the client connection for connection and server commands
+	// (nil when the FSM applies a write). Its concrete type belongs to the
+	// RESP server.
+	Conn any
+}
+
+// WrongArity is the Redis error for a wrong number of arguments.
+func WrongArity(name string) Reply {
+	return Err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", strings.ToLower(name)))
+}
