@@ -201,3 +201,38 @@ type Ctx struct {
 func WrongArity(name string) Reply {
 	return Err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", strings.ToLower(name)))
 }
+
+// Exec looks argv[0] up in the table, checks its arity and runs it. The FSM
+// uses it to apply committed writes; the server to run reads.
+func (t *Table) Exec(c *Ctx, argv [][]byte) Reply {
+	if len(argv) == 0 {
+		return Err("ERR empty command")
+	}
+	spec, ok := t.Lookup(argv[0])
+	if !ok {
+		return UnknownCommand(argv)
+	}
+	if !spec.CheckArity(len(argv)) {
+		return WrongArity(spec.Name)
+	}
+	return spec.Run(c, argv)
+}
+
+// UnknownCommand is Redis 7's error for a command that does not exist.
+func UnknownCommand(argv [][]byte) Reply {
+	var args strings.Builder
+	for _, a := range argv[1:] {
+		if args.Len() > 128 {
+			break
+		}
+		fmt.Fprintf(&args, "'%s' ", a)
+	}
+	name := ""
+	if len(argv) > 0 {
+		name = string(argv[0])
+		if len(name) > 128 {
+			name = name[:128]
+		}
+	}
+	return Err(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, args.String()))
+}
