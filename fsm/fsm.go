@@ -66,6 +66,15 @@ func (f *FSM) Engine() *engine.Engine { return f.eng.Load() }
 // it, so cluster time never goes backwards.
 func (f *FSM) LeaderTimeMs() int64 { return f.leaderTime.Load() }
 
+// SeedLeaderTime raises the cluster time to at least ms (the node calls it
+// at start-up with the newest snapshot's time, before Raft replays entries).
+func (f *FSM) SeedLeaderTime(ms int64) {
+	if ms > f.leaderTime.Load() {
+		f.leaderTime.Store(ms)
+		f.eng.Load().SetExpiryHorizon(ms)
+	}
+}
+
 // AppliedIndex returns the Raft index of the last entry the FSM processed.
 func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 
