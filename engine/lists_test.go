@@ -568,7 +568,7 @@ func modelTrim(ss []string, start, stop int64) []string {
 	if start > stop || start >= n {
 		return nil
 	}
-	return ss[start:min(stop, n-1)+1]
+	return ss[start : min(stop, n-1)+1]
 }
 
 // modelRem is LREM on a slice.
