@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
 
@@ -71,12 +71,12 @@ func TestListFormatReadsPikaLayout(t *testing.T) {
 		[]byte{0x01, 0, 0, 0, 0, 0, 0, 0x80},
 	)
 	prefix := cat([]byte{2, 0, 0, 0}, key, le32(version))
-	putRaw(t, d, cfMeta, key, meta)
-	putRaw(t, d, cfData, cat(prefix, []byte{0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("one"))
-	putRaw(t, d, cfData, cat(prefix, []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("three"))
-	putRaw(t, d, cfData, cat(prefix, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("two"))
+	putListRaw(t, d, cfMeta, key, meta)
+	putListRaw(t, d, cfData, cat(prefix, []byte{0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("one"))
+	putListRaw(t, d, cfData, cat(prefix, []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("three"))
+	putListRaw(t, d, cfData, cat(prefix, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("two"))
 	// A record of an older version of the same key must stay invisible.
-	putRaw(t, d, cfData, cat([]byte{2, 0, 0, 0}, key, le32(version-1), []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("old"))
+	putListRaw(t, d, cfData, cat([]byte{2, 0, 0, 0}, key, le32(version-1), []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("old"))
 
 	now := int64(version+100) * 1000
 	got, err := d.LRange(key, 0, -1, now)
@@ -97,14 +97,14 @@ func TestListFormatReadsPikaLayout(t *testing.T) {
 
 	// A TTL in the past (Pika's int32 seconds) hides the list.
 	meta = cat(meta[:12], le32(version+50), meta[16:])
-	putRaw(t, d, cfMeta, key, meta)
+	putListRaw(t, d, cfMeta, key, meta)
 	got, err = d.LRange(key, 0, -1, now)
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
 
-// listKey builds a list data key by hand (spec §1.4 key shape).
-func listKey(key string, version int32, index uint64) []byte {
+// handListKey builds a list data key by hand (spec §1.4 key shape).
+func handListKey(key string, version int32, index uint64) []byte {
 	return cat(le32(uint32(len(key))), []byte(key), le32(uint32(version)),
 		binary.LittleEndian.AppendUint64(nil, index))
 }
@@ -112,20 +112,20 @@ func listKey(key string, version int32, index uint64) []byte {
 func TestListComparatorOrdering(t *testing.T) {
 	// Each key sorts strictly before the next (spec §1.4).
 	ordered := [][]byte{
-		listKey("a", 5, 1)[:5],               // user key, no version
-		listKey("a", -1, 0x8000000000000000), // version -1 < 0 (signed)
-		listKey("a", 0, 0),
-		listKey("a", 0, 1),
-		listKey("a", 0, 0x00000000000000FF), // LE bytes: FF 00.. (unsigned compare)
-		listKey("a", 0, 0x0100000000000000), // LE bytes: 00 .. 01 ; bytewise would put this first
-		listKey("a", 0, 0x7FFFFFFFFFFFFFFF),
-		listKey("a", 0, 0x8000000000000000),
-		listKey("a", 0, 0xFFFFFFFFFFFFFFFF),
-		listKey("a", 1, 0),
-		listKey("a", 0x7FFFFFFF, 0),
-		listKey("ab", -5, 0),         // longer user key after "a" despite its length prefix 2
-		listKey("b", -0x80000000, 0), // "b" > "ab": the length prefix is not compared
-		listKey("b\x00", 0, 0),
+		handListKey("a", 5, 1)[:5],               // user key, no version
+		handListKey("a", -1, 0x8000000000000000), // version -1 < 0 (signed)
+		handListKey("a", 0, 0),
+		handListKey("a", 0, 1),
+		handListKey("a", 0, 0x00000000000000FF), // LE bytes: FF 00.. (unsigned compare)
+		handListKey("a", 0, 0x0100000000000000), // LE bytes: 00 .. 01 ; bytewise would put this first
+		handListKey("a", 0, 0x7FFFFFFFFFFFFFFF),
+		handListKey("a", 0, 0x8000000000000000),
+		handListKey("a", 0, 0xFFFFFFFFFFFFFFFF),
+		handListKey("a", 1, 0),
+		handListKey("a", 0x7FFFFFFF, 0),
+		handListKey("ab", -5, 0),         // longer user key after "a" despite its length prefix 2
+		handListKey("b", -0x80000000, 0), // "b" > "ab": the length prefix is not compared
+		handListKey("b\x00", 0, 0),
 	}
 	for i := range ordered {
 		require.Zero(t, compareListsDataKeys(ordered[i], ordered[i]), "key %d equals itself", i)
@@ -135,14 +135,14 @@ func TestListComparatorOrdering(t *testing.T) {
 		}
 	}
 	// Bytes after the index are ignored.
-	require.Zero(t, compareListsDataKeys(listKey("a", 0, 7), append(listKey("a", 0, 7), 'x')))
+	require.Zero(t, compareListsDataKeys(handListKey("a", 0, 7), append(handListKey("a", 0, 7), 'x')))
 
 	// RocksDB iterates data_cf in the same order.
 	d := testDB(t)
 	shuffled := append([][]byte{}, ordered[1:]...)
 	rand.New(rand.NewSource(1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for _, k := range shuffled {
-		putRaw(t, d, cfData, k, []byte("v"))
+		putListRaw(t, d, cfData, k, []byte("v"))
 	}
 	var got [][]byte
 	for _, r := range rawListData(t, d) {
@@ -191,7 +191,7 @@ func TestListComparatorShortKeysNeverCrash(t *testing.T) {
 // "# Time:" line of its INFO dump (UTC).
 func fixtureNowMs(t *testing.T) int64 {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "text", "info-all-master.txt"))
+	raw, err := os.ReadFile(pikafixture.Path(t, "text", "info-all-master.txt"))
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(raw), "\n") {
 		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "# Time:"); ok {
@@ -207,7 +207,7 @@ func fixtureNowMs(t *testing.T) int64 {
 // TestListReadsRealPikaData reads every list the real Pika 3.5.5 wrote and
 // compares it with expected-after-replication.json.
 func TestListReadsRealPikaData(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "expected-after-replication.json"))
+	raw, err := os.ReadFile(pikafixture.Path(t, "expected-after-replication.json"))
 	require.NoError(t, err)
 	var expected map[string]map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(raw, &expected))

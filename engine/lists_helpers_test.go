@@ -62,8 +62,8 @@ func rawListData(t *testing.T, d *DB) []rawRecord {
 	return out
 }
 
-// putRaw writes one raw record into cf of the lists instance.
-func putRaw(t *testing.T, d *DB, cf int, key, val []byte) {
+// putListRaw writes one raw record into cf of the lists instance.
+func putListRaw(t *testing.T, d *DB, cf int, key, val []byte) {
 	t.Helper()
 	in := d.inst[KindLists]
 	require.NoError(t, in.db.PutCF(in.wo, in.cfs[cf], key, val))

@@ -127,7 +127,7 @@ func TestListExpiry(t *testing.T) {
 	require.NoError(t, err)
 	oldVersion := m.Version
 	m.TS = nowSec + 10
-	putRaw(t, d, cfMeta, []byte("l"), m.encode())
+	putListRaw(t, d, cfMeta, []byte("l"), m.encode())
 
 	at := func(sec int32) int64 { return int64(sec) * 1000 }
 	require.Equal(t, []string{"a", "b"}, lrangeAll(t, d, "l", at(nowSec+10)), "alive in its last second")
@@ -601,7 +601,7 @@ func modelRem(ss []string, count int64, v string) ([]string, int64) {
 
 func TestListCorruptMetaIsAnError(t *testing.T) {
 	d := testDB(t)
-	putRaw(t, d, cfMeta, []byte("bad"), []byte{1, 2, 3})
+	putListRaw(t, d, cfMeta, []byte("bad"), []byte{1, 2, 3})
 	_, err := d.LLen([]byte("bad"), testNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
 	_, err = d.LRange([]byte("bad"), 0, -1, testNowMs)
@@ -613,14 +613,14 @@ func TestListCorruptMetaIsAnError(t *testing.T) {
 
 	// A well-sized meta whose count disagrees with its indices.
 	m := listMeta{Count: 5, Version: 1, Left: listInitialLeft, Right: listInitialRight + 1}
-	putRaw(t, d, cfMeta, []byte("liar"), m.encode())
+	putListRaw(t, d, cfMeta, []byte("liar"), m.encode())
 	_, err = d.LRange([]byte("liar"), 0, -1, testNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
 
 	// A consistent meta whose element records are missing.
 	m = listMeta{Count: 2, Version: 1, Left: listInitialLeft, Right: listInitialRight + 2}
-	putRaw(t, d, cfMeta, []byte("holes"), m.encode())
-	putRaw(t, d, cfData, encodeListDataKey([]byte("holes"), 1, listInitialRight), []byte("x"))
+	putListRaw(t, d, cfMeta, []byte("holes"), m.encode())
+	putListRaw(t, d, cfData, encodeListDataKey([]byte("holes"), 1, listInitialRight), []byte("x"))
 	_, err = d.LRange([]byte("holes"), 0, -1, testNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
 	_, err = d.LIndex([]byte("holes"), 1, testNowMs)
