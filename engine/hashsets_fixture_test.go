@@ -3,24 +3,20 @@ package engine
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
-
-// hsFixtureNowMs is a read time after the fixture was recorded (INFO says
-// 2026-11-22 02:35 server time, whatever its zone) and well before the
-// one-year TTLs it set run out: 2026-11-23 00:00:00 UTC.
-const hsFixtureNowMs = int64(1795392000) * 1000
 
 // TestHashesAndSetsOfRealPika reads every hash and set of the fixture
 // written by Pika 3.5.5 and compares it with expected-after-replication.json
 // (hash fields and values flattened and sorted, set members sorted).
 func TestHashesAndSetsOfRealPika(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "expected-after-replication.json"))
+	hsFixtureNowMs := fixtureNowMs(t) // the recording time
+	raw, err := os.ReadFile(pikafixture.Path(t, "expected-after-replication.json"))
 	require.NoError(t, err)
 	var expected map[string]map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(raw, &expected))
