@@ -26,6 +26,15 @@ func init() {
 		Run: func(c *command.Ctx, argv [][]byte) command.Reply {
 			return command.Status(fmt.Sprintf("%d %d", c.NowMs, c.W.Pos.Index))
 		},
+	}, &command.Spec{
+		Name: "nodetest.hincr", Arity: 3, Flags: command.FlagWrite,
+		Run: func(c *command.Ctx, argv [][]byte) command.Reply {
+			v, err := c.DB.HIncrBy(c.W, argv[1], argv[2], 1)
+			if err != nil {
+				return command.ErrReply(err)
+			}
+			return command.Int(v)
+		},
 	})
 }
 
@@ -159,7 +168,9 @@ func TestRefusesEngineAheadOfLostRaftState(t *testing.T) {
 	cfg := testConfig(t, dir)
 	n, err := Open(cfg)
 	require.NoError(t, err)
-	writeNow(t, n)
+	r, err := n.Write(context.Background(), 0, [][][]byte{{[]byte("nodetest.hincr"), []byte("h"), []byte("f")}})
+	require.NoError(t, err)
+	require.Equal(t, []command.Reply{command.Int(1)}, r)
 	require.NoError(t, n.Close())
 	require.NoError(t, os.RemoveAll(cfg.RaftDir))
 	cfg.RaftBind = freeAddr(t)
