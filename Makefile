@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin
 PORT      ?= 9221
 DATA      ?= ./data
-STATICCHECK_VERSION := 2025.1.1
+STATICCHECK_VERSION := v0.6.1
 # Debian packages: RocksDB headers and library for grocksdb, Redis for the
 # benchmarks and comparison tests, a C toolchain for cgo.
 DEB_PKGS  := librocksdb-dev redis-server redis-tools build-essential

@@ -181,6 +181,24 @@ func (c *Config) SetDefault(key, value string) {
 	c.mu.Unlock()
 }
 
+// Override sets key from the command line: it wins over the file and is
+// validated like a file value. Rewrite does not add it to the file (a key
+// the file already has is written with its running value, as Redis does).
+func (c *Config) Override(key, value string) error {
+	lk := strings.ToLower(key)
+	if p, ok := paramIndex[lk]; ok {
+		v, err := p.normalize(value)
+		if err != nil {
+			return fmt.Errorf("%s: %v", lk, err)
+		}
+		value = v
+	}
+	c.mu.Lock()
+	c.values[lk] = value
+	c.mu.Unlock()
+	return nil
+}
+
 // OnChange registers fn to be called after every successful Set.
 func (c *Config) OnChange(fn func(key, value string)) {
 	c.mu.Lock()

@@ -123,3 +123,20 @@ timeout : 30
 `, string(got))
 	require.EqualError(t, New().Rewrite(), "ERR The server is running without a config file")
 }
+
+func TestOverrideWinsAndIsNotRewritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pika.conf")
+	require.NoError(t, os.WriteFile(path, []byte("port : 9500\n"), 0o644))
+	c, err := Load(path)
+	require.NoError(t, err)
+	require.NoError(t, c.Override("port", "9300"))
+	require.Error(t, c.Override("port", "x"))
+	c.SetDefault("port", "1") // the file set it: ignored
+	c.SetDefault("db-path", "/data/db/")
+	require.Equal(t, "9300", c.String("port"))
+	require.Equal(t, "/data/db/", c.String("db-path"))
+	require.NoError(t, c.Rewrite())
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "port : 9300\n", string(got))
+}

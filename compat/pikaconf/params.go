@@ -145,6 +145,7 @@ var params = []param{
 
 	// pikaraft: Raft and cluster settings (extra keys; Pika ignores them).
 	{name: "node-id", def: "", immutable: true},
+	{name: "raft-path", def: "./raft/", immutable: true},
 	{name: "raft-port", def: "0", kind: kInt, min: 0, max: 65535, immutable: true},
 	{name: "raft-advertise", def: "", immutable: true},
 	{name: "gossip-port", def: "0", kind: kInt, min: 0, max: 65535, immutable: true},
