@@ -114,4 +114,3 @@ func zsFixtureNow(t *testing.T, d *DB) int64 {
 	require.Equal(t, time.November, at.Month())
 	return (int64(newest) + 60) * 1000
 }
-
