@@ -312,9 +312,6 @@ func (d *DB) ZMScore(key []byte, members [][]byte, nowMs int64) ([]*float64, err
 	return out, nil
 }
 
-// msToSec converts cluster milliseconds to Pika's int32 seconds.
-func msToSec(ms int64) int32 { return int32(ms / 1000) }
-
 // zscoreIter walks the score_cf records of one zset version in score order
 // (or reverse order), decoding each record.
 type zscoreIter struct {
