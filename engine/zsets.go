@@ -86,7 +86,9 @@ type ZAddOptions struct {
 	Incr   bool // ZINCRBY-like: one pair, reply is the new score
 }
 
-func (o ZAddOptions) validate(pairs int) error {
+// Validate reports conflicting options (Redis's wording and order) for a
+// ZADD of pairs score/member pairs.
+func (o ZAddOptions) Validate(pairs int) error {
 	if o.NX && o.XX {
 		return ErrZAddXXNX
 	}
@@ -179,7 +181,7 @@ func (z *zsetWrite) finish() {
 // ZAdd adds or updates members of the zset at key (ZADD). Members are
 // applied in order, so a member given twice ends with its last score.
 func (d *DB) ZAdd(w Writer, key []byte, opts ZAddOptions, members []ScoreMember) (ZAddResult, error) {
-	if err := opts.validate(len(members)); err != nil {
+	if err := opts.Validate(len(members)); err != nil {
 		return ZAddResult{}, err
 	}
 	for _, sm := range members {

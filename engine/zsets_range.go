@@ -353,3 +353,19 @@ func (d *DB) ZScan(key []byte, cursor uint64, match func(member []byte) bool, co
 	})
 	return next, out, err
 }
+
+// ZRangeByScores returns, under one snapshot, the members in each of the
+// score ranges, ascending. Geo searches use it to scan their geohash cells.
+func (d *DB) ZRangeByScores(key []byte, ranges []ScoreRange, nowMs int64) ([][]ScoreMember, error) {
+	out := make([][]ScoreMember, len(ranges))
+	err := d.zsetRead(key, nowMs, func(r *reader, m baseMeta) error {
+		for i, rng := range ranges {
+			err := walkScore(r, key, m, rng, false, NoLimit, func(sm ScoreMember) { out[i] = append(out[i], sm) })
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
