@@ -31,6 +31,13 @@ var (
 	ErrCorrupt = errors.New("ERR corrupt record")
 	// ErrInvalidDB is returned for a database index outside 0..databases-1.
 	ErrInvalidDB = errors.New("ERR DB index is out of range")
+	// ErrSizeOverflow is returned when a collection would exceed the int32
+	// element count Pika stores in its meta value.
+	ErrSizeOverflow = errors.New("ERR collection size overflow")
+	// ErrHashNotInteger is returned by HINCRBY when the field holds a non-integer.
+	ErrHashNotInteger = errors.New("ERR hash value is not an integer")
+	// ErrHashNotFloat is returned by HINCRBYFLOAT when the field holds a non-float.
+	ErrHashNotFloat = errors.New("ERR hash value is not a float")
 	// ErrClosed is returned after the engine has been closed.
 	ErrClosed = errors.New("ERR engine is closed")
 	// ErrZAddXXNX is returned by ZADD with both XX and NX.
