@@ -9,9 +9,6 @@ import (
 // in redis_hashes.cc). They take and return field names instead of numeric
 // cursors and visit fields in byte order.
 
-// ErrInvalidRange is PKHSCANRANGE's error for a start past the end.
-var ErrInvalidRange = errors.New("ERR Invalid argument: error in given range")
-
 // HScanX visits up to count fields starting at field start (inclusive),
 // returns those matching match, and the field the next call should start
 // at ("" when the hash has no more) — Pika's HSCANX.
@@ -22,6 +19,7 @@ func (d *DB) HScanX(key, start, match []byte, count int64, nowMs int64) ([]Field
 // PKHScanRange visits up to limit fields in [start, end] in ascending order
 // (an empty start or end is unbounded), returns those matching match, and
 // the next field inside the range ("" if none) — Pika's PKHSCANRANGE.
+// start > end is ErrInvalidRange, as for PKSCANRANGE.
 func (d *DB) PKHScanRange(key, start, end, match []byte, limit int64, nowMs int64) ([]FieldValue, []byte, error) {
 	if len(start) > 0 && len(end) > 0 && bytes.Compare(start, end) > 0 {
 		return nil, nil, ErrInvalidRange

@@ -123,7 +123,7 @@ func TestHashScanCommands(t *testing.T) {
 		hsRun(c, "PKHSCANRANGE", "h", "f13", ""))
 	require.Equal(t, "*2\r\n$3\r\nf04\r\n"+hsBulks("f06", "v6", "f05", "v5"),
 		hsRun(c, "PKHRSCANRANGE", "h", "f06", "f02", "LIMIT", "2"))
-	require.Equal(t, "-ERR Invalid argument: error in given range\r\n", hsRun(c, "PKHSCANRANGE", "h", "f06", "f02"))
+	require.Equal(t, "-ERR syntax error\r\n", hsRun(c, "PKHSCANRANGE", "h", "f06", "f02"))
 	require.Equal(t, "*2\r\n$0\r\n\r\n*0\r\n", hsRun(c, "PKHSCANRANGE", "nokey", "", ""))
 }
 
