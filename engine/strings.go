@@ -142,10 +142,10 @@ type SetCond int
 
 // SET conditions.
 const (
-	SetAlways  SetCond = iota
-	SetIfAbsent        // NX: only if the key does not exist
-	SetIfExists        // XX: only if the key exists
-	SetIfEqual         // Pika's VX: only if the current value equals SetOptions.Match
+	SetAlways   SetCond = iota
+	SetIfAbsent         // NX: only if the key does not exist
+	SetIfExists         // XX: only if the key exists
+	SetIfEqual          // Pika's VX: only if the current value equals SetOptions.Match
 )
 
 // SetOptions are the options of Set.
