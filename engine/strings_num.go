@@ -186,7 +186,7 @@ func (d *DB) SetRange(w Writer, key []byte, offset int64, value []byte) (int64, 
 		if len(value) == 0 {
 			return nil
 		}
-		if offset+int64(len(value)) > MaxStringLen {
+		if offset > MaxStringLen-int64(len(value)) {
 			return ErrStringTooLong
 		}
 		end := int(offset) + len(value)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -330,6 +331,8 @@ func TestAppendSetRangeGetRange(t *testing.T) {
 	_, err = d.SetRange(at(strNow), k, MaxStringLen, []byte("x"))
 	require.ErrorIs(t, err, ErrStringTooLong)
 	_, err = d.SetRange(at(strNow), k, 1<<62, []byte("x"))
+	require.ErrorIs(t, err, ErrStringTooLong)
+	_, err = d.SetRange(at(strNow), k, math.MaxInt64, []byte("x"))
 	require.ErrorIs(t, err, ErrStringTooLong)
 
 	mustSet(t, d, "g", "This is a string", SetOptions{})
