@@ -38,6 +38,13 @@ var (
 	ErrNotHLL = errors.New("WRONGTYPE Key is not a valid HyperLogLog string value.")
 	// ErrBitOpNot is returned by BITOP NOT with more than one source key.
 	ErrBitOpNot = errors.New("ERR BITOP NOT must be called with a single source key.")
+	// ErrSizeOverflow is returned when a collection would exceed the int32
+	// element count Pika stores in its meta value.
+	ErrSizeOverflow = errors.New("ERR collection size overflow")
+	// ErrHashNotInteger is returned by HINCRBY when the field holds a non-integer.
+	ErrHashNotInteger = errors.New("ERR hash value is not an integer")
+	// ErrHashNotFloat is returned by HINCRBYFLOAT when the field holds a non-float.
+	ErrHashNotFloat = errors.New("ERR hash value is not a float")
 	// ErrClosed is returned after the engine has been closed.
 	ErrClosed = errors.New("ERR engine is closed")
 )

@@ -5,17 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureNowMs derives the time of the fixture's last writes from the data:
+// strFixtureNowMs derives the time of the fixture's last writes from the data:
 // `SET after:ttl v EX 1000` was one of the last commands, so its expiry
 // minus 1000 s is the recording's final second.
-func fixtureNowMs(t *testing.T, d *DB) int64 {
+func strFixtureNowMs(t *testing.T, d *DB) int64 {
 	t.Helper()
 	raw := rawString(t, d, "after:ttl")
 	ts := int64(binary.LittleEndian.Uint32(raw[len(raw)-4:]))
@@ -30,9 +30,9 @@ func TestStringsReadPikaFixture(t *testing.T) {
 	defer e.Close()
 	d0, err := e.DB(0)
 	require.NoError(t, err)
-	now := fixtureNowMs(t, d0)
+	now := strFixtureNowMs(t, d0)
 
-	blob, err := os.ReadFile(filepath.Join(fixtureDir, "expected-after-replication.json"))
+	blob, err := os.ReadFile(pikafixture.Path(t, "expected-after-replication.json"))
 	require.NoError(t, err)
 	var expected map[string]map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(blob, &expected))
@@ -90,7 +90,7 @@ func TestHLLMatchesPikaFixture(t *testing.T) {
 	defer e.Close()
 	d0, err := e.DB(0)
 	require.NoError(t, err)
-	now := fixtureNowMs(t, d0)
+	now := strFixtureNowMs(t, d0)
 	pika := rawString(t, d0, "str:hll")
 	require.Len(t, pika, hllRegisters+4)
 

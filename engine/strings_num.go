@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"errors"
 	"math"
-	"math/big"
 	"strconv"
-	"strings"
 )
 
 // In-place string updates: INCR*/DECR*, INCRBYFLOAT, APPEND, SETRANGE. All
@@ -60,86 +57,30 @@ func (d *DB) IncrBy(w Writer, key []byte, by int64) (int64, error) {
 	return n, err
 }
 
-// Long doubles: Pika (like Redis) computes INCRBYFLOAT in x87 80-bit long
-// double, whose 64-bit mantissa big.Float reproduces, and prints it with
-// "%.17Lf" minus trailing zeros.
-const (
-	longDoublePrec   = 64
-	longDoubleMaxExp = 16384 // |x| >= 2^16384 overflows a long double
-)
-
-// errLongDoubleInf marks a parsed "inf": valid input, but any sum with it
-// is infinite.
-var errLongDoubleInf = errors.New("infinite long double")
-
-// parseLongDouble parses b as strtold would for Pika/Redis: decimal or
-// exponent notation, no spaces, no NaN, nothing out of long double range.
-func parseLongDouble(b []byte) (*big.Float, error) {
-	if len(b) == 0 || len(b) > 5000 {
-		return nil, ErrNotFloat
-	}
-	s := string(b)
-	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
-	case "inf", "infinity":
-		if strings.Count(s, "-")+strings.Count(s, "+") <= 1 {
-			return nil, errLongDoubleInf
-		}
-		return nil, ErrNotFloat
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+') {
-			return nil, ErrNotFloat
-		}
-	}
-	f, _, err := big.ParseFloat(s, 10, longDoublePrec, big.ToNearestEven)
-	if err != nil || f.IsInf() || f.MantExp(nil) > longDoubleMaxExp {
-		return nil, ErrNotFloat
-	}
-	return f, nil
-}
-
-// formatLongDouble prints f as Pika's LongDoubleToStr: "%.17Lf", then
-// trailing zeros and a trailing '.' removed.
-func formatLongDouble(f *big.Float) []byte {
-	s := f.Text('f', 17)
-	s = strings.TrimRight(s, "0")
-	s = strings.TrimSuffix(s, ".")
-	return []byte(s)
-}
-
-// IncrByFloat adds the decimal incr to key's value in long double precision
-// and returns the new value as stored.
+// IncrByFloat adds the decimal incr to key's value in long double
+// precision (longdouble.go) and returns the new value as stored.
 func (d *DB) IncrByFloat(w Writer, key, incr []byte) ([]byte, error) {
-	by, err := parseLongDouble(incr)
-	if errors.Is(err, errLongDoubleInf) {
-		return nil, ErrIncrNaNOrInf
-	}
-	if err != nil {
-		return nil, err
+	by, ok := parseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
 	}
 	var out []byte
-	err = d.update(KindStrings, w, func(t *txn) error {
+	err := d.update(KindStrings, w, func(t *txn) error {
 		v, ts, found, err := optionalString(t.getString(key))
 		if err != nil {
 			return err
 		}
-		sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven)
-		sum.Set(by)
+		cur := longDoubleZero()
 		if found {
-			cur, err := parseLongDouble(v)
-			if errors.Is(err, errLongDoubleInf) {
-				return ErrIncrNaNOrInf
+			if cur, ok = parseLongDouble(v); !ok {
+				return ErrNotFloat
 			}
-			if err != nil {
-				return err
-			}
-			sum.Add(cur, by)
 		}
-		if sum.MantExp(nil) > longDoubleMaxExp {
+		sum, ok := addLongDouble(cur, by)
+		if !ok {
 			return ErrIncrNaNOrInf
 		}
-		out = formatLongDouble(sum)
+		out = []byte(sum)
 		t.putString(key, out, ts)
 		return nil
 	})

@@ -143,7 +143,7 @@ func TestSetConditions(t *testing.T) {
 	require.Nil(t, res.Old)
 }
 
-func TestSetExpiry(t *testing.T) {
+func TestStringSetExpiry(t *testing.T) {
 	d := strTestDB(t)
 	const exp = 1700000010
 	mustSet(t, d, "k", "v", SetOptions{ExpireAt: exp})
