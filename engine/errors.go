@@ -40,4 +40,14 @@ var (
 	ErrHashNotFloat = errors.New("ERR hash value is not a float")
 	// ErrClosed is returned after the engine has been closed.
 	ErrClosed = errors.New("ERR engine is closed")
+	// ErrZAddXXNX is returned by ZADD with both XX and NX.
+	ErrZAddXXNX = errors.New("ERR XX and NX options at the same time are not compatible")
+	// ErrZAddGTLTNX is returned by ZADD with GT and LT, or either with NX.
+	ErrZAddGTLTNX = errors.New("ERR GT, LT, and/or NX options at the same time are not compatible")
+	// ErrZAddIncrPair is returned by ZADD INCR with more than one pair.
+	ErrZAddIncrPair = errors.New("ERR INCR option supports a single increment-element pair")
+	// ErrScoreNaN is returned when a zset increment would make a score NaN.
+	ErrScoreNaN = errors.New("ERR resulting score is not a number (NaN)")
+	// ErrZSetOverflow is returned when a zset would exceed Pika's int32 member count.
+	ErrZSetOverflow = errors.New("ERR zset size overflow")
 )

@@ -85,7 +85,8 @@ func canonicalArgvs(a Applied) ([][][]byte, error) {
 	argv := a.Argv
 	now := a.NowMs / 1000
 	one := func(x ...[]byte) [][][]byte { return [][][]byte{x} }
-	switch string(bytes.ToLower(argv[0])) {
+	var nb [24]byte
+	switch string(lowerName(argv[0], &nb)) {
 	case "set":
 		return canonicalSet(a, now)
 	case "setex", "psetex":
@@ -176,8 +177,9 @@ func canonicalSet(a Applied, now int64) ([][][]byte, error) {
 		sec, at                       int64
 		kept                          = [][]byte{argv[0], argv[1], argv[2]}
 	)
+	var ob [24]byte
 	for i := 3; i < len(argv); i++ {
-		opt := string(bytes.ToLower(argv[i]))
+		opt := string(lowerName(argv[i], &ob))
 		switch opt {
 		case "nx", "xx":
 			cond = true
@@ -363,3 +365,19 @@ func parseInt(x []byte) (int64, error) {
 func int32Arg(v int64) []byte { return strconv.AppendInt(nil, int64(int32(v)), 10) }
 
 func intArg(v int64) []byte { return strconv.AppendInt(nil, v, 10) }
+
+// lowerName lowercases a command or option name into buf without
+// allocating; names longer than buf are returned unchanged (they match no
+// known name).
+func lowerName(x []byte, buf *[24]byte) []byte {
+	if len(x) > len(buf) {
+		return x
+	}
+	for i, c := range x {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(x)]
+}

@@ -149,11 +149,24 @@ const (
 )
 
 // readRecord reads the physical record at r.pos, skipping a block tail of
-// at most 8 bytes first. It returns the header, the payload (aliasing the
+// at most 8 bytes first (except a zero-length First record there). It returns the header, the payload (aliasing the
 // block cache) and the position after the record.
 func (r *Reader) readRecord() (int, recordHeader, []byte, uint64, error) {
 	pos := r.pos
 	if left := BlockSize - pos%BlockSize; left <= RecordHeaderSize {
+		if left == RecordHeaderSize {
+			// The writer puts a zero-length First record in a tail of
+			// exactly 8 bytes; the item continues in the next block.
+			hb, err := r.bytesAt(pos, RecordHeaderSize)
+			if err != nil {
+				return 0, recordHeader{}, nil, 0, err
+			}
+			if len(hb) == RecordHeaderSize {
+				if h := parseRecordHeader(hb); h.typ == recFirst && h.length == 0 {
+					return stepRecord, h, nil, pos + RecordHeaderSize, nil
+				}
+			}
+		}
 		pos += left
 	}
 	hb, err := r.bytesAt(pos, RecordHeaderSize)
