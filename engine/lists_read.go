@@ -5,7 +5,8 @@ import "bytes"
 // List reads: LLEN, LINDEX, LRANGE, LPOS. Each takes the read time nowMs
 // (Unix ms) for the TTL check; reads of more than one record use a snapshot.
 
-func listNowSec(nowMs int64) int32 { return int32(nowMs / 1000) }
+// msToSec converts a read time in Unix ms to Pika's int32 seconds.
+func msToSec(nowMs int64) int32 { return int32(nowMs / 1000) }
 
 // LLen returns the length of the list key (0 if it does not exist).
 func (d *DB) LLen(key []byte, nowMs int64) (int64, error) {
@@ -14,7 +15,7 @@ func (d *DB) LLen(key []byte, nowMs int64) (int64, error) {
 		return 0, err
 	}
 	defer r.close()
-	m, err := liveListMeta(r, key, listNowSec(nowMs))
+	m, err := liveListMeta(r, key, msToSec(nowMs))
 	if err == ErrNotFound {
 		return 0, nil
 	}
@@ -32,7 +33,7 @@ func (d *DB) LIndex(key []byte, pos int64, nowMs int64) ([]byte, error) {
 		return nil, err
 	}
 	defer r.close()
-	m, err := liveListMeta(r, key, listNowSec(nowMs))
+	m, err := liveListMeta(r, key, msToSec(nowMs))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func (d *DB) LRange(key []byte, start, stop int64, nowMs int64) ([][]byte, error
 		return nil, err
 	}
 	defer r.close()
-	m, err := liveListMeta(r, key, listNowSec(nowMs))
+	m, err := liveListMeta(r, key, msToSec(nowMs))
 	if err == ErrNotFound {
 		return [][]byte{}, nil
 	}
@@ -94,7 +95,7 @@ func (d *DB) LPos(key, elem []byte, q LPosQuery, nowMs int64) ([]int64, error) {
 		return nil, err
 	}
 	defer r.close()
-	m, err := liveListMeta(r, key, listNowSec(nowMs))
+	m, err := liveListMeta(r, key, msToSec(nowMs))
 	if err == ErrNotFound {
 		return []int64{}, nil
 	}
