@@ -48,13 +48,20 @@ func Status(s string) Reply { return Reply{Type: TypeStatus, Str: s} }
 func Err(msg string) Reply { return Reply{Type: TypeError, Str: msg} }
 
 // ErrReply turns a Go error into an error reply. Engine errors already carry
-// Redis wording ("ERR ..."); others get an "ERR " prefix.
+// Redis wording ("ERR ..."); when one is wrapped with context
+// (`hincrby "h": ERR hash value is not an integer`) the reply is the
+// innermost Redis-worded error. Others get an "ERR " prefix.
 func ErrReply(err error) Reply {
 	msg := err.Error()
-	if !hasErrPrefix(msg) {
-		msg = "ERR " + msg
+	if hasErrPrefix(msg) {
+		return Err(msg)
 	}
-	return Err(msg)
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if m := e.Error(); hasErrPrefix(m) {
+			return Err(m)
+		}
+	}
+	return Err("ERR " + msg)
 }
 
 // hasErrPrefix reports whether msg starts with an upper-case error code
