@@ -31,6 +31,13 @@ var (
 	ErrCorrupt = errors.New("ERR corrupt record")
 	// ErrInvalidDB is returned for a database index outside 0..databases-1.
 	ErrInvalidDB = errors.New("ERR DB index is out of range")
+	// ErrOffsetRange is returned by SETRANGE with a negative offset.
+	ErrOffsetRange = errors.New("ERR offset is out of range")
+	// ErrNotHLL is returned when a HyperLogLog command finds a string that
+	// is not a register array in Pika's format.
+	ErrNotHLL = errors.New("WRONGTYPE Key is not a valid HyperLogLog string value.")
+	// ErrBitOpNot is returned by BITOP NOT with more than one source key.
+	ErrBitOpNot = errors.New("ERR BITOP NOT must be called with a single source key.")
 	// ErrSizeOverflow is returned when a collection would exceed the int32
 	// element count Pika stores in its meta value.
 	ErrSizeOverflow = errors.New("ERR collection size overflow")
