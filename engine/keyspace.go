@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // This file holds the key-space operations that look at one key in every
@@ -279,3 +280,63 @@ func (d *DB) withReader(k Kind, snapshot bool, fn func(r *reader) error) error {
 
 // ksSec converts Unix milliseconds to Pika's int32 seconds.
 func ksSec(ms int64) int32 { return int32(ms / 1000) }
+
+// Encoding returns what OBJECT ENCODING reports for key (the first live
+// type in TYPE's order), in Redis' vocabulary: a string is "int" if it is a
+// canonical 64-bit integer, "embstr" up to 44 bytes, else "raw"; a hash or
+// set "hashtable", a list "quicklist", a zset "skiplist", a stream
+// "stream". The data really sits in RocksDB records (one per element), so
+// these name the closest Redis shape, not a memory layout. ErrNotFound if
+// the key does not exist.
+func (d *DB) Encoding(key []byte, nowMs int64) (string, error) {
+	now := ksSec(nowMs)
+	for _, k := range ksTypeOrder {
+		var raw []byte
+		var st ksState
+		err := d.withReader(k, false, func(r *reader) error {
+			var err error
+			raw, err = r.get(cfMeta, key)
+			if errors.Is(err, ErrNotFound) {
+				raw, err = nil, nil
+			}
+			if err != nil || raw == nil {
+				return err
+			}
+			st, err = ksDecode(k, raw, now)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		if !st.live {
+			continue
+		}
+		switch k {
+		case KindStrings:
+			v, _, _ := decodeStringValue(raw)
+			return ksStringEncoding(v), nil
+		case KindHashes, KindSets:
+			return "hashtable", nil
+		case KindLists:
+			return "quicklist", nil
+		case KindZSets:
+			return "skiplist", nil
+		default:
+			return "stream", nil
+		}
+	}
+	return "", ErrNotFound
+}
+
+// ksStringEncoding classifies a string value as Redis would store it.
+func ksStringEncoding(v []byte) string {
+	if n := len(v); n > 0 && n <= 20 {
+		if x, err := strconv.ParseInt(string(v), 10, 64); err == nil && strconv.FormatInt(x, 10) == string(v) {
+			return "int"
+		}
+	}
+	if len(v) <= 44 {
+		return "embstr"
+	}
+	return "raw"
+}

@@ -8,31 +8,28 @@ import (
 // This file holds EXPIRE and friends, TTL and PERSIST over the five types
 // that carry a TTL (streams have none, spec §2.6, §3.1).
 
-// ExpireCond is the Redis 7 condition of an EXPIRE-family command, checked
-// per type against that type's current expiry.
+// ExpireCond holds Redis 7's EXPIRE options (NX, XX, GT, LT; several may
+// be combined), checked per type against that type's current expiry.
 type ExpireCond uint8
 
-// Expire conditions.
+// Expire conditions. ExpireAlways (no option) is the zero value.
 const (
-	ExpireAlways ExpireCond = iota // no option
-	ExpireNX                       // only if the key has no expiry
-	ExpireXX                       // only if the key has an expiry
-	ExpireGT                       // only if the new expiry is later (no expiry counts as infinite)
-	ExpireLT                       // only if the new expiry is earlier (no expiry counts as infinite)
+	ExpireNX     ExpireCond = 1 << iota // only if the key has no expiry
+	ExpireXX                            // only if the key has an expiry
+	ExpireGT                            // only if the new expiry is later (no expiry counts as infinite)
+	ExpireLT                            // only if the new expiry is earlier (no expiry counts as infinite)
+	ExpireAlways ExpireCond = 0
 )
 
 // allows reports whether a key whose expiry is cur (0 = none) may take the
 // new absolute expiry at (seconds).
 func (c ExpireCond) allows(cur int32, at int64) bool {
-	switch c {
-	case ExpireNX:
-		return cur == 0
-	case ExpireXX:
-		return cur != 0
-	case ExpireGT:
-		return cur != 0 && at > int64(cur)
-	case ExpireLT:
-		return cur == 0 || at < int64(cur)
+	switch {
+	case c&ExpireNX != 0 && cur != 0,
+		c&ExpireXX != 0 && cur == 0,
+		c&ExpireGT != 0 && (cur == 0 || at <= int64(cur)),
+		c&ExpireLT != 0 && cur != 0 && at >= int64(cur):
+		return false
 	}
 	return true
 }

@@ -232,6 +232,11 @@ func TestExpireConditions(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 2, n)
 	require.EqualValues(t, 2, expire(30, ExpireNX))
+	require.EqualValues(t, 0, expire(40, ExpireXX|ExpireLT), "40 is not earlier than 30")
+	n, err = d.Persist(ksWriter(), []byte("k"))
+	require.NoError(t, err)
+	require.EqualValues(t, 2, n)
+	require.EqualValues(t, 0, expire(40, ExpireXX|ExpireLT), "XX: no expiry to lower")
 }
 
 func TestPersist(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 func BenchmarkLPush(b *testing.B) {
 	d, err := openTestEngineB(b).DB(0)
 	require.NoError(b, err)
-	w := wAt(testNowMs)
+	w := listW(listTestNowMs)
 	val := []byte("value-0123456789")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -33,7 +33,7 @@ func BenchmarkLRange100(b *testing.B) {
 }
 
 func benchLRange100(b *testing.B, d *DB) {
-	w := wAt(testNowMs)
+	w := listW(listTestNowMs)
 	for i := 0; i < 600; i++ {
 		_, err := d.RPush(w, []byte("mylist"), []byte(fmt.Sprintf("value-%06d", i)))
 		require.NoError(b, err)
@@ -41,7 +41,7 @@ func benchLRange100(b *testing.B, d *DB) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		vals, err := d.LRange([]byte("mylist"), 0, 99, testNowMs)
+		vals, err := d.LRange([]byte("mylist"), 0, 99, listTestNowMs)
 		if err != nil || len(vals) != 100 {
 			b.Fatal(len(vals), err)
 		}
@@ -75,7 +75,7 @@ func BenchmarkListsComparator(b *testing.B) {
 	for _, v := range variants {
 		b.Run(v.name+"/lpush", func(b *testing.B) {
 			d := openListsOnly(b, v.set)
-			w := wAt(testNowMs)
+			w := listW(listTestNowMs)
 			val := []byte("value-0123456789")
 			keys := make([][]byte, benchLists)
 			for i := range keys {

@@ -16,20 +16,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// cat concatenates byte slices (test readability).
-func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+// lcat concatenates byte slices (test readability).
+func lcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+// lle32 is a u32le.
+func lle32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 
 // TestListFormatRPushExample checks spec §2.5's example byte for byte.
 func TestListFormatRPushExample(t *testing.T) {
-	d := testDB(t)
+	d := listTestDB(t)
 	const nowSec = 1795305600 // version V of the example
-	_, err := d.RPush(wAt(nowSec*1000+123), []byte("l"), []byte("a"))
+	_, err := d.RPush(listW(nowSec*1000+123), []byte("l"), []byte("a"))
 	require.NoError(t, err)
 
-	V := le32(nowSec)
-	wantMeta := cat(
+	V := lle32(nowSec)
+	wantMeta := lcat(
 		[]byte{0x01, 0, 0, 0, 0, 0, 0, 0},
 		V,
 		[]byte{0, 0, 0, 0},
@@ -37,13 +38,13 @@ func TestListFormatRPushExample(t *testing.T) {
 		[]byte{0x01, 0, 0, 0, 0, 0, 0, 0x80},
 	)
 	require.Equal(t, wantMeta, rawListMeta(t, d, "l"))
-	wantKey := cat([]byte{0x01, 0, 0, 0, 0x6C}, V, []byte{0, 0, 0, 0, 0, 0, 0, 0x80})
-	require.Equal(t, []rawRecord{{wantKey, []byte("a")}}, rawListData(t, d))
+	wantKey := lcat([]byte{0x01, 0, 0, 0, 0x6C}, V, []byte{0, 0, 0, 0, 0, 0, 0, 0x80})
+	require.Equal(t, []rawListRecord{{wantKey, []byte("a")}}, rawListData(t, d))
 
 	// LPUSH lands at the left sentinel 0x7FFF...FF, which moves down.
-	_, err = d.LPush(wAt(nowSec*1000), []byte("l"), []byte("b"))
+	_, err = d.LPush(listW(nowSec*1000), []byte("l"), []byte("b"))
 	require.NoError(t, err)
-	wantMeta = cat(
+	wantMeta = lcat(
 		[]byte{0x02, 0, 0, 0, 0, 0, 0, 0},
 		V,
 		[]byte{0, 0, 0, 0},
@@ -51,37 +52,37 @@ func TestListFormatRPushExample(t *testing.T) {
 		[]byte{0x01, 0, 0, 0, 0, 0, 0, 0x80},
 	)
 	require.Equal(t, wantMeta, rawListMeta(t, d, "l"))
-	leftKey := cat([]byte{0x01, 0, 0, 0, 0x6C}, V, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F})
-	require.Equal(t, []rawRecord{{leftKey, []byte("b")}, {wantKey, []byte("a")}}, rawListData(t, d))
+	leftKey := lcat([]byte{0x01, 0, 0, 0, 0x6C}, V, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F})
+	require.Equal(t, []rawListRecord{{leftKey, []byte("b")}, {wantKey, []byte("a")}}, rawListData(t, d))
 }
 
 // TestListFormatReadsPikaLayout writes records in Pika's layout by hand and
 // reads (and then changes) them through the engine.
 func TestListFormatReadsPikaLayout(t *testing.T) {
-	d := testDB(t)
+	d := listTestDB(t)
 	const version = 1700000000
 	key := []byte("pk")
 	// count 3, version, ts 0, left = 0x7FFF...FD, right = 0x8000...01:
 	// elements at 0x7FFF...FE, 0x7FFF...FF, 0x8000...00.
-	meta := cat(
+	meta := lcat(
 		[]byte{3, 0, 0, 0, 0, 0, 0, 0},
-		le32(version),
-		le32(0),
+		lle32(version),
+		lle32(0),
 		[]byte{0xFD, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F},
 		[]byte{0x01, 0, 0, 0, 0, 0, 0, 0x80},
 	)
-	prefix := cat([]byte{2, 0, 0, 0}, key, le32(version))
+	prefix := lcat([]byte{2, 0, 0, 0}, key, lle32(version))
 	putListRaw(t, d, cfMeta, key, meta)
-	putListRaw(t, d, cfData, cat(prefix, []byte{0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("one"))
-	putListRaw(t, d, cfData, cat(prefix, []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("three"))
-	putListRaw(t, d, cfData, cat(prefix, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("two"))
+	putListRaw(t, d, cfData, lcat(prefix, []byte{0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("one"))
+	putListRaw(t, d, cfData, lcat(prefix, []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("three"))
+	putListRaw(t, d, cfData, lcat(prefix, []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}), []byte("two"))
 	// A record of an older version of the same key must stay invisible.
-	putListRaw(t, d, cfData, cat([]byte{2, 0, 0, 0}, key, le32(version-1), []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("old"))
+	putListRaw(t, d, cfData, lcat([]byte{2, 0, 0, 0}, key, lle32(version-1), []byte{0, 0, 0, 0, 0, 0, 0, 0x80}), []byte("old"))
 
 	now := int64(version+100) * 1000
 	got, err := d.LRange(key, 0, -1, now)
 	require.NoError(t, err)
-	require.Equal(t, []string{"one", "two", "three"}, strs(got))
+	require.Equal(t, []string{"one", "two", "three"}, listStrings(got))
 	v, err := d.LIndex(key, -1, now)
 	require.NoError(t, err)
 	require.Equal(t, "three", string(v))
@@ -90,13 +91,13 @@ func TestListFormatReadsPikaLayout(t *testing.T) {
 	require.EqualValues(t, 3, n)
 
 	// A write keeps the version and continues at the sentinels.
-	_, err = d.RPush(wAt(now), key, []byte("four"))
+	_, err = d.RPush(listW(now), key, []byte("four"))
 	require.NoError(t, err)
-	require.Equal(t, cat(prefix, []byte{0x01, 0, 0, 0, 0, 0, 0, 0x80}), rawListData(t, d)[4].Key)
+	require.Equal(t, lcat(prefix, []byte{0x01, 0, 0, 0, 0, 0, 0, 0x80}), rawListData(t, d)[4].Key)
 	require.Equal(t, []byte("four"), rawListData(t, d)[4].Val)
 
 	// A TTL in the past (Pika's int32 seconds) hides the list.
-	meta = cat(meta[:12], le32(version+50), meta[16:])
+	meta = lcat(meta[:12], lle32(version+50), meta[16:])
 	putListRaw(t, d, cfMeta, key, meta)
 	got, err = d.LRange(key, 0, -1, now)
 	require.NoError(t, err)
@@ -105,7 +106,7 @@ func TestListFormatReadsPikaLayout(t *testing.T) {
 
 // handListKey builds a list data key by hand (spec §1.4 key shape).
 func handListKey(key string, version int32, index uint64) []byte {
-	return cat(le32(uint32(len(key))), []byte(key), le32(uint32(version)),
+	return lcat(lle32(uint32(len(key))), []byte(key), lle32(uint32(version)),
 		binary.LittleEndian.AppendUint64(nil, index))
 }
 
@@ -138,7 +139,7 @@ func TestListComparatorOrdering(t *testing.T) {
 	require.Zero(t, compareListsDataKeys(handListKey("a", 0, 7), append(handListKey("a", 0, 7), 'x')))
 
 	// RocksDB iterates data_cf in the same order.
-	d := testDB(t)
+	d := listTestDB(t)
 	shuffled := append([][]byte{}, ordered[1:]...)
 	rand.New(rand.NewSource(1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for _, k := range shuffled {
@@ -234,7 +235,7 @@ func TestListReadsRealPikaData(t *testing.T) {
 			require.NoError(t, json.Unmarshal(val, &want))
 			got, err := d.LRange([]byte(key), 0, -1, now)
 			require.NoError(t, err)
-			require.Equal(t, want, strs(got), "%s list %q", dbName, key)
+			require.Equal(t, want, listStrings(got), "%s list %q", dbName, key)
 			n, err := d.LLen([]byte(key), now)
 			require.NoError(t, err)
 			require.EqualValues(t, len(want), n)
@@ -262,10 +263,10 @@ func TestListReadsRealPikaData(t *testing.T) {
 	// Pika's lists accept our writes: insert in the middle, then read back.
 	d, err := e.DB(0)
 	require.NoError(t, err)
-	n, err := d.LInsert(wAt(now), []byte("list:3"), false, []byte("head3"), []byte("mid"))
+	n, err := d.LInsert(listW(now), []byte("list:3"), false, []byte("head3"), []byte("mid"))
 	require.NoError(t, err)
 	require.EqualValues(t, 4, n)
 	got, err := d.LRange([]byte("list:3"), 0, -1, now)
 	require.NoError(t, err)
-	require.Equal(t, []string{"inserted", "head3", "mid", "item580"}, strs(got))
+	require.Equal(t, []string{"inserted", "head3", "mid", "item580"}, listStrings(got))
 }

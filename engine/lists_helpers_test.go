@@ -9,12 +9,13 @@ import (
 
 // Test helpers for lists: raw access to the lists instance.
 
-// testNowMs is a fixed cluster time (2026-11-22 00:00:00 UTC) for list tests.
-const testNowMs int64 = 1795305600_000
+// listTestNowMs is a fixed cluster time (2026-11-22 00:00:00 UTC) for list tests.
+const listTestNowMs int64 = 1795305600_000
 
-func wAt(ms int64) Writer { return Writer{NowMs: ms} }
+// listW is a Writer at ms with no log position.
+func listW(ms int64) Writer { return Writer{NowMs: ms} }
 
-func bs(ss ...string) [][]byte {
+func listBytes(ss ...string) [][]byte {
 	out := make([][]byte, len(ss))
 	for i, s := range ss {
 		out[i] = []byte(s)
@@ -22,7 +23,7 @@ func bs(ss ...string) [][]byte {
 	return out
 }
 
-func strs(bb [][]byte) []string {
+func listStrings(bb [][]byte) []string {
 	out := make([]string, len(bb))
 	for i, b := range bb {
 		out[i] = string(b)
@@ -30,7 +31,7 @@ func strs(bb [][]byte) []string {
 	return out
 }
 
-func testDB(t *testing.T) *DB {
+func listTestDB(t *testing.T) *DB {
 	t.Helper()
 	d, err := openTestEngine(t).DB(0)
 	require.NoError(t, err)
@@ -46,17 +47,17 @@ func rawListMeta(t *testing.T, d *DB, key string) []byte {
 	return v
 }
 
-// rawRecord is one raw key/value of a column family.
-type rawRecord struct{ Key, Val []byte }
+// rawListRecord is one raw key/value of a column family.
+type rawListRecord struct{ Key, Val []byte }
 
 // rawListData returns every record of lists data_cf, in comparator order.
-func rawListData(t *testing.T, d *DB) []rawRecord {
+func rawListData(t *testing.T, d *DB) []rawListRecord {
 	t.Helper()
 	it := d.inst[KindLists].newIter(nil, cfData, nil, nil)
 	defer it.Close()
-	var out []rawRecord
+	var out []rawListRecord
 	for it.SeekToFirst(); it.Valid(); it.Next() {
-		out = append(out, rawRecord{it.KeyCopy(), it.ValueCopy()})
+		out = append(out, rawListRecord{it.KeyCopy(), it.ValueCopy()})
 	}
 	require.NoError(t, it.Err())
 	return out

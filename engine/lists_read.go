@@ -5,6 +5,7 @@ import "bytes"
 // List reads: LLEN, LINDEX, LRANGE, LPOS. Each takes the read time nowMs
 // (Unix ms) for the TTL check; reads of more than one record use a snapshot.
 
+// msToSec converts a read time in Unix ms to Pika's int32 seconds.
 func msToSec(nowMs int64) int32 { return int32(nowMs / 1000) }
 
 // LLen returns the length of the list key (0 if it does not exist).

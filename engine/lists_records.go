@@ -128,7 +128,7 @@ func scanList(src listSource, key []byte, version int32, from, to uint64, revers
 	} else {
 		it.SeekToFirst()
 	}
-	for ; it.Valid(); step(it, reverse) {
+	for ; it.Valid(); listStep(it, reverse) {
 		k := it.Key()
 		idx, err := listIndexOf(k.Data(), key)
 		k.Free()
@@ -159,7 +159,7 @@ func scanList(src listSource, key []byte, version int32, from, to uint64, revers
 	return listHole(key, want)
 }
 
-func step(it *Iter, reverse bool) {
+func listStep(it *Iter, reverse bool) {
 	if reverse {
 		it.Prev()
 	} else {

@@ -14,20 +14,20 @@ func lrangeAll(t *testing.T, d *DB, key string, nowMs int64) []string {
 	t.Helper()
 	got, err := d.LRange([]byte(key), 0, -1, nowMs)
 	require.NoError(t, err)
-	return strs(got)
+	return listStrings(got)
 }
 
 func TestListPushOrderAndLength(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
-	n, err := d.RPush(w, []byte("l"), bs("a", "b")...)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
+	n, err := d.RPush(w, []byte("l"), listBytes("a", "b")...)
 	require.NoError(t, err)
 	require.EqualValues(t, 2, n)
-	n, err = d.LPush(w, []byte("l"), bs("x", "y")...)
+	n, err = d.LPush(w, []byte("l"), listBytes("x", "y")...)
 	require.NoError(t, err)
 	require.EqualValues(t, 4, n)
-	require.Equal(t, []string{"y", "x", "a", "b"}, lrangeAll(t, d, "l", testNowMs))
-	ln, err := d.LLen([]byte("l"), testNowMs)
+	require.Equal(t, []string{"y", "x", "a", "b"}, lrangeAll(t, d, "l", listTestNowMs))
+	ln, err := d.LLen([]byte("l"), listTestNowMs)
 	require.NoError(t, err)
 	require.EqualValues(t, 4, ln)
 	left, right, elems := listLayout(t, d, "l")
@@ -35,14 +35,14 @@ func TestListPushOrderAndLength(t *testing.T) {
 	require.Equal(t, listInitialRight+2, right)
 	require.Equal(t, []string{"y", "x", "a", "b"}, elems)
 
-	ln, err = d.LLen([]byte("missing"), testNowMs)
+	ln, err = d.LLen([]byte("missing"), listTestNowMs)
 	require.NoError(t, err)
 	require.Zero(t, ln)
 }
 
 func TestListPushXOnlyIfExists(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	n, err := d.LPushX(w, []byte("l"), []byte("a"))
 	require.NoError(t, err)
 	require.Zero(t, n)
@@ -55,24 +55,24 @@ func TestListPushXOnlyIfExists(t *testing.T) {
 
 	_, err = d.RPush(w, []byte("l"), []byte("m"))
 	require.NoError(t, err)
-	n, err = d.LPushX(w, []byte("l"), bs("a", "b")...)
+	n, err = d.LPushX(w, []byte("l"), listBytes("a", "b")...)
 	require.NoError(t, err)
 	require.EqualValues(t, 3, n)
 	n, err = d.RPushX(w, []byte("l"), []byte("z"))
 	require.NoError(t, err)
 	require.EqualValues(t, 4, n)
-	require.Equal(t, []string{"b", "a", "m", "z"}, lrangeAll(t, d, "l", testNowMs))
+	require.Equal(t, []string{"b", "a", "m", "z"}, lrangeAll(t, d, "l", listTestNowMs))
 }
 
 func TestListPop(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	_, err := d.LPop(w, []byte("l"), 1)
 	require.ErrorIs(t, err, ErrNotFound)
 	_, err = d.RPop(w, []byte("l"), 0)
 	require.ErrorIs(t, err, ErrNotFound, "a count on a missing list is still not found")
 
-	_, err = d.RPush(w, []byte("l"), bs("a", "b", "c", "d", "e")...)
+	_, err = d.RPush(w, []byte("l"), listBytes("a", "b", "c", "d", "e")...)
 	require.NoError(t, err)
 	got, err := d.LPop(w, []byte("l"), 0)
 	require.NoError(t, err)
@@ -80,37 +80,37 @@ func TestListPop(t *testing.T) {
 	require.NotNil(t, got)
 	got, err = d.LPop(w, []byte("l"), 2)
 	require.NoError(t, err)
-	require.Equal(t, []string{"a", "b"}, strs(got))
+	require.Equal(t, []string{"a", "b"}, listStrings(got))
 	got, err = d.RPop(w, []byte("l"), 1)
 	require.NoError(t, err)
-	require.Equal(t, []string{"e"}, strs(got))
+	require.Equal(t, []string{"e"}, listStrings(got))
 	_, _, elems := listLayout(t, d, "l")
 	require.Equal(t, []string{"c", "d"}, elems)
 
 	got, err = d.RPop(w, []byte("l"), 10)
 	require.NoError(t, err)
-	require.Equal(t, []string{"d", "c"}, strs(got))
+	require.Equal(t, []string{"d", "c"}, listStrings(got))
 	require.Empty(t, rawListData(t, d), "popped records are deleted")
 	meta := rawListMeta(t, d, "l")
 	require.Zero(t, binary.LittleEndian.Uint64(meta), "an emptied list keeps a meta with count 0")
 	_, err = d.LPop(w, []byte("l"), 1)
 	require.ErrorIs(t, err, ErrNotFound)
-	ln, err := d.LLen([]byte("l"), testNowMs)
+	ln, err := d.LLen([]byte("l"), listTestNowMs)
 	require.NoError(t, err)
 	require.Zero(t, ln)
 }
 
 func TestListPushOnEmptyMetaBumpsVersion(t *testing.T) {
-	d := testDB(t)
-	_, err := d.RPush(wAt(testNowMs), []byte("l"), []byte("a"))
+	d := listTestDB(t)
+	_, err := d.RPush(listW(listTestNowMs), []byte("l"), []byte("a"))
 	require.NoError(t, err)
-	_, err = d.RPop(wAt(testNowMs), []byte("l"), 1)
+	_, err = d.RPop(listW(listTestNowMs), []byte("l"), 1)
 	require.NoError(t, err)
 	// Same second: version must still grow (old+1).
-	_, err = d.LPush(wAt(testNowMs+500), []byte("l"), []byte("b"))
+	_, err = d.LPush(listW(listTestNowMs+500), []byte("l"), []byte("b"))
 	require.NoError(t, err)
 	meta := rawListMeta(t, d, "l")
-	require.Equal(t, uint32(testNowMs/1000+1), binary.LittleEndian.Uint32(meta[8:]))
+	require.Equal(t, uint32(listTestNowMs/1000+1), binary.LittleEndian.Uint32(meta[8:]))
 	left, right, elems := listLayout(t, d, "l")
 	require.Equal(t, listInitialLeft-1, left, "indices reset to the initial sentinels")
 	require.Equal(t, listInitialRight, right)
@@ -118,9 +118,9 @@ func TestListPushOnEmptyMetaBumpsVersion(t *testing.T) {
 }
 
 func TestListExpiry(t *testing.T) {
-	d := testDB(t)
-	nowSec := int32(testNowMs / 1000)
-	_, err := d.RPush(wAt(testNowMs), []byte("l"), bs("a", "b")...)
+	d := listTestDB(t)
+	nowSec := int32(listTestNowMs / 1000)
+	_, err := d.RPush(listW(listTestNowMs), []byte("l"), listBytes("a", "b")...)
 	require.NoError(t, err)
 	// Give the list a TTL by hand (EXPIRE belongs to the key space code).
 	m, err := decodeListMeta(rawListMeta(t, d, "l"))
@@ -137,15 +137,15 @@ func TestListExpiry(t *testing.T) {
 	require.Zero(t, ln)
 	_, err = d.LIndex([]byte("l"), 0, at(nowSec+11))
 	require.ErrorIs(t, err, ErrNotFound)
-	require.ErrorIs(t, d.LSet(wAt(at(nowSec+11)), []byte("l"), 0, []byte("x")), ErrNoSuchKey)
-	_, err = d.LPop(wAt(at(nowSec+11)), []byte("l"), 1)
+	require.ErrorIs(t, d.LSet(listW(at(nowSec+11)), []byte("l"), 0, []byte("x")), ErrNoSuchKey)
+	_, err = d.LPop(listW(at(nowSec+11)), []byte("l"), 1)
 	require.ErrorIs(t, err, ErrNotFound)
-	n, err := d.RPushX(wAt(at(nowSec+11)), []byte("l"), []byte("x"))
+	n, err := d.RPushX(listW(at(nowSec+11)), []byte("l"), []byte("x"))
 	require.NoError(t, err)
 	require.Zero(t, n)
 
 	// A push after expiry starts a fresh list with a new version and no TTL.
-	n, err = d.RPush(wAt(at(nowSec+11)), []byte("l"), []byte("new"))
+	n, err = d.RPush(listW(at(nowSec+11)), []byte("l"), []byte("new"))
 	require.NoError(t, err)
 	require.EqualValues(t, 1, n)
 	m, err = decodeListMeta(rawListMeta(t, d, "l"))
@@ -157,33 +157,33 @@ func TestListExpiry(t *testing.T) {
 }
 
 func TestListIndexArithmetic(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	// Elements straddle the two initial sentinels: c b a | d e f.
-	_, err := d.LPush(w, []byte("l"), bs("a", "b", "c")...)
+	_, err := d.LPush(w, []byte("l"), listBytes("a", "b", "c")...)
 	require.NoError(t, err)
-	_, err = d.RPush(w, []byte("l"), bs("d", "e", "f")...)
+	_, err = d.RPush(w, []byte("l"), listBytes("d", "e", "f")...)
 	require.NoError(t, err)
 	want := []string{"c", "b", "a", "d", "e", "f"}
 	for i, s := range want {
-		v, err := d.LIndex([]byte("l"), int64(i), testNowMs)
+		v, err := d.LIndex([]byte("l"), int64(i), listTestNowMs)
 		require.NoError(t, err)
 		require.Equal(t, s, string(v), "index %d", i)
-		v, err = d.LIndex([]byte("l"), int64(i-len(want)), testNowMs)
+		v, err = d.LIndex([]byte("l"), int64(i-len(want)), listTestNowMs)
 		require.NoError(t, err)
 		require.Equal(t, s, string(v), "index %d", i-len(want))
 	}
 	for _, i := range []int64{6, -7, math.MaxInt64, math.MinInt64} {
-		_, err := d.LIndex([]byte("l"), i, testNowMs)
+		_, err := d.LIndex([]byte("l"), i, listTestNowMs)
 		require.ErrorIs(t, err, ErrNotFound, "index %d", i)
 	}
-	_, err = d.LIndex([]byte("missing"), 0, testNowMs)
+	_, err = d.LIndex([]byte("missing"), 0, listTestNowMs)
 	require.ErrorIs(t, err, ErrNotFound)
 }
 
 func TestListRangeClipping(t *testing.T) {
-	d := testDB(t)
-	_, err := d.RPush(wAt(testNowMs), []byte("l"), bs("a", "b", "c", "d", "e")...)
+	d := listTestDB(t)
+	_, err := d.RPush(listW(listTestNowMs), []byte("l"), listBytes("a", "b", "c", "d", "e")...)
 	require.NoError(t, err)
 	cases := []struct {
 		start, stop int64
@@ -202,21 +202,21 @@ func TestListRangeClipping(t *testing.T) {
 		{0, math.MinInt64, []string{}},
 	}
 	for _, c := range cases {
-		got, err := d.LRange([]byte("l"), c.start, c.stop, testNowMs)
+		got, err := d.LRange([]byte("l"), c.start, c.stop, listTestNowMs)
 		require.NoError(t, err)
-		require.Equal(t, c.want, strs(got), "LRANGE %d %d", c.start, c.stop)
+		require.Equal(t, c.want, listStrings(got), "LRANGE %d %d", c.start, c.stop)
 	}
-	got, err := d.LRange([]byte("missing"), 0, -1, testNowMs)
+	got, err := d.LRange([]byte("missing"), 0, -1, listTestNowMs)
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
 
 func TestListSet(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	require.ErrorIs(t, d.LSet(w, []byte("l"), 0, []byte("x")), ErrNoSuchKey)
 	require.EqualError(t, d.LSet(w, []byte("l"), 0, []byte("x")), "ERR no such key")
-	_, err := d.RPush(w, []byte("l"), bs("a", "b", "c")...)
+	_, err := d.RPush(w, []byte("l"), listBytes("a", "b", "c")...)
 	require.NoError(t, err)
 	require.NoError(t, d.LSet(w, []byte("l"), 0, []byte("A")))
 	require.NoError(t, d.LSet(w, []byte("l"), -1, []byte("C")))
@@ -227,12 +227,12 @@ func TestListSet(t *testing.T) {
 }
 
 func TestListInsertShiftsShorterHalf(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	n, err := d.LInsert(w, []byte("l"), true, []byte("a"), []byte("x"))
 	require.NoError(t, err)
 	require.Zero(t, n, "missing list")
-	_, err = d.RPush(w, []byte("l"), bs("a", "b", "c", "d", "e")...)
+	_, err = d.RPush(w, []byte("l"), listBytes("a", "b", "c", "d", "e")...)
 	require.NoError(t, err)
 	n, err = d.LInsert(w, []byte("l"), true, []byte("zz"), []byte("x"))
 	require.NoError(t, err)
@@ -266,20 +266,20 @@ func TestListInsertShiftsShorterHalf(t *testing.T) {
 	require.Equal(t, []string{"first", "a", "a2", "b", "c", "d", "e0", "e", "last"}, elems)
 
 	// The first match of a duplicated pivot is used.
-	_, err = d.RPush(w, []byte("dup"), bs("p", "q", "p")...)
+	_, err = d.RPush(w, []byte("dup"), listBytes("p", "q", "p")...)
 	require.NoError(t, err)
 	_, err = d.LInsert(w, []byte("dup"), false, []byte("p"), []byte("x"))
 	require.NoError(t, err)
-	require.Equal(t, []string{"p", "x", "q", "p"}, lrangeAll(t, d, "dup", testNowMs))
+	require.Equal(t, []string{"p", "x", "q", "p"}, lrangeAll(t, d, "dup", listTestNowMs))
 }
 
 func TestListRemCompactsTowardsShorterSide(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	n, err := d.LRem(w, []byte("l"), 0, []byte("a"))
 	require.NoError(t, err)
 	require.Zero(t, n)
-	_, err = d.RPush(w, []byte("l"), bs("x", "a", "b", "c", "d", "e", "f", "a", "g")...)
+	_, err = d.RPush(w, []byte("l"), listBytes("x", "a", "b", "c", "d", "e", "f", "a", "g")...)
 	require.NoError(t, err)
 	l0, r0, _ := listLayout(t, d, "l")
 
@@ -305,7 +305,7 @@ func TestListRemCompactsTowardsShorterSide(t *testing.T) {
 	require.Equal(t, l1, l2)
 	require.Equal(t, r1-1, r2)
 
-	_, err = d.RPush(w, []byte("m"), bs("a", "b", "a", "a", "c", "a")...)
+	_, err = d.RPush(w, []byte("m"), listBytes("a", "b", "a", "a", "c", "a")...)
 	require.NoError(t, err)
 	n, err = d.LRem(w, []byte("m"), -2, []byte("a"))
 	require.NoError(t, err)
@@ -324,16 +324,16 @@ func TestListRemCompactsTowardsShorterSide(t *testing.T) {
 	n, err = d.LRem(w, []byte("m"), 0, []byte("c"))
 	require.NoError(t, err)
 	require.EqualValues(t, 1, n)
-	ln, err := d.LLen([]byte("m"), testNowMs)
+	ln, err := d.LLen([]byte("m"), listTestNowMs)
 	require.NoError(t, err)
 	require.Zero(t, ln)
 }
 
 func TestListTrim(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	require.NoError(t, d.LTrim(w, []byte("missing"), 0, 1))
-	_, err := d.RPush(w, []byte("l"), bs("a", "b", "c", "d", "e")...)
+	_, err := d.RPush(w, []byte("l"), listBytes("a", "b", "c", "d", "e")...)
 	require.NoError(t, err)
 	l0, r0, _ := listLayout(t, d, "l")
 	require.NoError(t, d.LTrim(w, []byte("l"), 1, -2))
@@ -343,7 +343,7 @@ func TestListTrim(t *testing.T) {
 	require.Equal(t, r0-1, r1)
 	require.Len(t, rawListData(t, d), 3, "trimmed records are deleted")
 	require.NoError(t, d.LTrim(w, []byte("l"), -100, 100))
-	require.Equal(t, []string{"b", "c", "d"}, lrangeAll(t, d, "l", testNowMs))
+	require.Equal(t, []string{"b", "c", "d"}, lrangeAll(t, d, "l", listTestNowMs))
 
 	// Trim to nothing: meta re-initialised with a new version, same second → old+1.
 	before, err := decodeListMeta(rawListMeta(t, d, "l"))
@@ -352,19 +352,19 @@ func TestListTrim(t *testing.T) {
 	after, err := decodeListMeta(rawListMeta(t, d, "l"))
 	require.NoError(t, err)
 	require.Equal(t, listMeta{Version: before.Version + 1, Left: listInitialLeft, Right: listInitialRight}, after)
-	require.Empty(t, lrangeAll(t, d, "l", testNowMs))
+	require.Empty(t, lrangeAll(t, d, "l", listTestNowMs))
 	// The old records remain until compaction but are invisible.
 	_, err = d.RPush(w, []byte("l"), []byte("z"))
 	require.NoError(t, err)
-	require.Equal(t, []string{"z"}, lrangeAll(t, d, "l", testNowMs))
+	require.Equal(t, []string{"z"}, lrangeAll(t, d, "l", listTestNowMs))
 }
 
 func TestListMove(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	_, err := d.LMove(w, []byte("src"), []byte("dst"), ListLeft, ListRight)
 	require.ErrorIs(t, err, ErrNotFound)
-	_, err = d.RPush(w, []byte("src"), bs("a", "b", "c")...)
+	_, err = d.RPush(w, []byte("src"), listBytes("a", "b", "c")...)
 	require.NoError(t, err)
 
 	v, err := d.RPopLPush(w, []byte("src"), []byte("dst"))
@@ -379,7 +379,7 @@ func TestListMove(t *testing.T) {
 	require.Equal(t, []string{"c", "a"}, elems)
 
 	// Same key: rotation.
-	_, err = d.RPush(w, []byte("r"), bs("1", "2", "3")...)
+	_, err = d.RPush(w, []byte("r"), listBytes("1", "2", "3")...)
 	require.NoError(t, err)
 	v, err = d.RPopLPush(w, []byte("r"), []byte("r"))
 	require.NoError(t, err)
@@ -406,15 +406,15 @@ func TestListMove(t *testing.T) {
 	v, err = d.LMove(w, []byte("src"), []byte("dst"), ListRight, ListLeft)
 	require.NoError(t, err)
 	require.Equal(t, "b", string(v))
-	require.Equal(t, []string{"b", "c", "a"}, lrangeAll(t, d, "dst", testNowMs))
-	ln, err := d.LLen([]byte("src"), testNowMs)
+	require.Equal(t, []string{"b", "c", "a"}, lrangeAll(t, d, "dst", listTestNowMs))
+	ln, err := d.LLen([]byte("src"), listTestNowMs)
 	require.NoError(t, err)
 	require.Zero(t, ln)
 }
 
 func TestListPos(t *testing.T) {
-	d := testDB(t)
-	_, err := d.RPush(wAt(testNowMs), []byte("l"), bs("a", "b", "c", "1", "2", "3", "c", "c")...)
+	d := listTestDB(t)
+	_, err := d.RPush(listW(listTestNowMs), []byte("l"), listBytes("a", "b", "c", "1", "2", "3", "c", "c")...)
 	require.NoError(t, err)
 	cases := []struct {
 		q    LPosQuery
@@ -431,18 +431,18 @@ func TestListPos(t *testing.T) {
 		{LPosQuery{Rank: -1, MaxLen: 1}, []int64{7}},
 	}
 	for _, c := range cases {
-		got, err := d.LPos([]byte("l"), []byte("c"), c.q, testNowMs)
+		got, err := d.LPos([]byte("l"), []byte("c"), c.q, listTestNowMs)
 		require.NoError(t, err)
 		require.Equal(t, c.want, got, "%+v", c.q)
 	}
-	got, err := d.LPos([]byte("missing"), []byte("c"), LPosQuery{Rank: 1}, testNowMs)
+	got, err := d.LPos([]byte("missing"), []byte("c"), LPosQuery{Rank: 1}, listTestNowMs)
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
 
 func TestListManyPushesBothSides(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	var model []string
 	for i := 0; i < 2000; i++ {
 		v := fmt.Sprint(i)
@@ -460,16 +460,16 @@ func TestListManyPushesBothSides(t *testing.T) {
 	require.Equal(t, model, elems)
 	require.Equal(t, listInitialLeft-667, left)
 	require.Equal(t, listInitialRight+1333, right)
-	got, err := d.LRange([]byte("big"), 660, 670, testNowMs)
+	got, err := d.LRange([]byte("big"), 660, 670, listTestNowMs)
 	require.NoError(t, err)
-	require.Equal(t, model[660:671], strs(got))
+	require.Equal(t, model[660:671], listStrings(got))
 }
 
 // TestListRandomOpsMatchModel runs random list commands against an
 // in-memory model and checks contents and the dense layout after each.
 func TestListRandomOpsMatchModel(t *testing.T) {
-	d := testDB(t)
-	w := wAt(testNowMs)
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
 	rng := rand.New(rand.NewSource(7))
 	key := []byte("k")
 	var model []string
@@ -491,7 +491,7 @@ func TestListRandomOpsMatchModel(t *testing.T) {
 			pivot, v, before := val(), val(), rng.Intn(2) == 0
 			n, err := d.LInsert(w, key, before, []byte(pivot), []byte(v))
 			require.NoError(t, err)
-			i := indexOf(model, pivot)
+			i := modelIndexOf(model, pivot)
 			switch {
 			case len(model) == 0:
 				require.Zero(t, n)
@@ -530,7 +530,7 @@ func TestListRandomOpsMatchModel(t *testing.T) {
 				model[i] = v
 			}
 		}
-		require.Equal(t, nilIfEmpty(model), nilIfEmpty(lrangeAll(t, d, "k", testNowMs)), "step %d", step)
+		require.Equal(t, modelNil(model), modelNil(lrangeAll(t, d, "k", listTestNowMs)), "step %d", step)
 		maxLen = max(maxLen, len(model))
 		if len(model) > 0 {
 			_, _, elems := listLayout(t, d, "k")
@@ -540,7 +540,7 @@ func TestListRandomOpsMatchModel(t *testing.T) {
 	require.Greater(t, maxLen, 10, "the walk must reach lists of some length")
 }
 
-func indexOf(ss []string, s string) int {
+func modelIndexOf(ss []string, s string) int {
 	for i, x := range ss {
 		if x == s {
 			return i
@@ -549,7 +549,7 @@ func indexOf(ss []string, s string) int {
 	return -1
 }
 
-func nilIfEmpty(ss []string) []string {
+func modelNil(ss []string) []string {
 	if len(ss) == 0 {
 		return nil
 	}
@@ -600,31 +600,58 @@ func modelRem(ss []string, count int64, v string) ([]string, int64) {
 }
 
 func TestListCorruptMetaIsAnError(t *testing.T) {
-	d := testDB(t)
+	d := listTestDB(t)
 	putListRaw(t, d, cfMeta, []byte("bad"), []byte{1, 2, 3})
-	_, err := d.LLen([]byte("bad"), testNowMs)
+	_, err := d.LLen([]byte("bad"), listTestNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = d.LRange([]byte("bad"), 0, -1, testNowMs)
+	_, err = d.LRange([]byte("bad"), 0, -1, listTestNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = d.RPush(wAt(testNowMs), []byte("bad"), []byte("x"))
+	_, err = d.RPush(listW(listTestNowMs), []byte("bad"), []byte("x"))
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = d.LMove(wAt(testNowMs), []byte("bad"), []byte("x"), ListLeft, ListLeft)
+	_, err = d.LMove(listW(listTestNowMs), []byte("bad"), []byte("x"), ListLeft, ListLeft)
 	require.ErrorIs(t, err, ErrCorrupt)
 
 	// A well-sized meta whose count disagrees with its indices.
 	m := listMeta{Count: 5, Version: 1, Left: listInitialLeft, Right: listInitialRight + 1}
 	putListRaw(t, d, cfMeta, []byte("liar"), m.encode())
-	_, err = d.LRange([]byte("liar"), 0, -1, testNowMs)
+	_, err = d.LRange([]byte("liar"), 0, -1, listTestNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
 
 	// A consistent meta whose element records are missing.
 	m = listMeta{Count: 2, Version: 1, Left: listInitialLeft, Right: listInitialRight + 2}
 	putListRaw(t, d, cfMeta, []byte("holes"), m.encode())
 	putListRaw(t, d, cfData, encodeListDataKey([]byte("holes"), 1, listInitialRight), []byte("x"))
-	_, err = d.LRange([]byte("holes"), 0, -1, testNowMs)
+	_, err = d.LRange([]byte("holes"), 0, -1, listTestNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = d.LIndex([]byte("holes"), 1, testNowMs)
+	_, err = d.LIndex([]byte("holes"), 1, listTestNowMs)
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = d.LPop(wAt(testNowMs), []byte("holes"), 2)
+	_, err = d.LPop(listW(listTestNowMs), []byte("holes"), 2)
 	require.ErrorIs(t, err, ErrCorrupt)
+}
+
+// TestListWithKeyspaceExpireAndDel checks lists through the key-space
+// writes: EXPIRE sets the meta timestamp the list reads honour, DEL bumps
+// the version so old elements never reappear.
+func TestListWithKeyspaceExpireAndDel(t *testing.T) {
+	d := listTestDB(t)
+	w := listW(listTestNowMs)
+	_, err := d.RPush(w, []byte("l"), listBytes("a", "b")...)
+	require.NoError(t, err)
+	n, err := d.Expire(w, []byte("l"), 10, ExpireAlways)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	require.Equal(t, []string{"a", "b"}, lrangeAll(t, d, "l", listTestNowMs+10_999))
+	require.Empty(t, lrangeAll(t, d, "l", listTestNowMs+11_000))
+
+	_, err = d.RPush(w, []byte("m"), listBytes("old1", "old2")...)
+	require.NoError(t, err)
+	n, err = d.Del(w, []byte("m"))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	require.Empty(t, lrangeAll(t, d, "m", listTestNowMs))
+	_, err = d.RPush(w, []byte("m"), []byte("new"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"new"}, lrangeAll(t, d, "m", listTestNowMs))
+	_, _, elems := listLayout(t, d, "m")
+	require.Equal(t, []string{"new"}, elems)
 }
