@@ -235,6 +235,7 @@ type DB struct {
 	eng   *Engine
 	index int
 	inst  [numKinds]*instance
+	scans ksCursorStore // exact positions of recent SCAN cursors (keyspace_cursor.go)
 }
 
 // Index returns the database number.

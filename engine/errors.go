@@ -21,7 +21,7 @@ var (
 	// ErrIndexOutOfRange is returned by LSET with an index outside the list.
 	ErrIndexOutOfRange = errors.New("ERR index out of range")
 	// ErrStringTooLong is returned when a string would exceed 512 MB.
-	ErrStringTooLong = errors.New("ERR string exceeds maximum allowed size")
+	ErrStringTooLong = errors.New("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 	// ErrBitOffset is returned when a bit offset is out of range.
 	ErrBitOffset = errors.New("ERR bit offset is not an integer or out of range")
 	// ErrInvalidExpire is returned when a TTL is out of the int32-seconds range Pika stores.
@@ -31,6 +31,30 @@ var (
 	ErrCorrupt = errors.New("ERR corrupt record")
 	// ErrInvalidDB is returned for a database index outside 0..databases-1.
 	ErrInvalidDB = errors.New("ERR DB index is out of range")
+	// ErrOffsetRange is returned by SETRANGE with a negative offset.
+	ErrOffsetRange = errors.New("ERR offset is out of range")
+	// ErrNotHLL is returned when a HyperLogLog command finds a string that
+	// is not a register array in Pika's format.
+	ErrNotHLL = errors.New("WRONGTYPE Key is not a valid HyperLogLog string value.")
+	// ErrBitOpNot is returned by BITOP NOT with more than one source key.
+	ErrBitOpNot = errors.New("ERR BITOP NOT must be called with a single source key.")
+	// ErrSizeOverflow is returned when a collection would exceed the int32
+	// element count Pika stores in its meta value.
+	ErrSizeOverflow = errors.New("ERR collection size overflow")
+	// ErrHashNotInteger is returned by HINCRBY when the field holds a non-integer.
+	ErrHashNotInteger = errors.New("ERR hash value is not an integer")
+	// ErrHashNotFloat is returned by HINCRBYFLOAT when the field holds a non-float.
+	ErrHashNotFloat = errors.New("ERR hash value is not a float")
 	// ErrClosed is returned after the engine has been closed.
 	ErrClosed = errors.New("ERR engine is closed")
+	// ErrZAddXXNX is returned by ZADD with both XX and NX.
+	ErrZAddXXNX = errors.New("ERR XX and NX options at the same time are not compatible")
+	// ErrZAddGTLTNX is returned by ZADD with GT and LT, or either with NX.
+	ErrZAddGTLTNX = errors.New("ERR GT, LT, and/or NX options at the same time are not compatible")
+	// ErrZAddIncrPair is returned by ZADD INCR with more than one pair.
+	ErrZAddIncrPair = errors.New("ERR INCR option supports a single increment-element pair")
+	// ErrScoreNaN is returned when a zset increment would make a score NaN.
+	ErrScoreNaN = errors.New("ERR resulting score is not a number (NaN)")
+	// ErrZSetOverflow is returned when a zset would exceed Pika's int32 member count.
+	ErrZSetOverflow = errors.New("ERR zset size overflow")
 )

@@ -2,26 +2,16 @@ package engine
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureDir is the db-path written by a real Pika 3.5.5.
-const fixtureDir = "../../shared/fixtures/pika-3.5.5"
-
-// copyFixtureDB copies the fixture db-path to a temp dir (RocksDB writes to
-// a directory it opens) and returns the copy's path.
-func copyFixtureDB(t *testing.T) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "db")
-	out, err := exec.Command("cp", "-r", filepath.Join(fixtureDir, "db"), dst).CombinedOutput()
-	require.NoError(t, err, string(out))
-	require.NoError(t, exec.Command("chmod", "-R", "u+w", dst).Run())
-	return dst
-}
+// copyFixtureDB copies the db-path written by a real Pika 3.5.5 to a temp
+// dir and returns the copy's path.
+func copyFixtureDB(t *testing.T) string { return pikafixture.CopyDB(t) }
 
 // openTestEngine opens a fresh engine in a temp dir with two databases.
 func openTestEngine(t *testing.T) *Engine {

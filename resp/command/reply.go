@@ -48,13 +48,20 @@ func Status(s string) Reply { return Reply{Type: TypeStatus, Str: s} }
 func Err(msg string) Reply { return Reply{Type: TypeError, Str: msg} }
 
 // ErrReply turns a Go error into an error reply. Engine errors already carry
-// Redis wording ("ERR ..."); others get an "ERR " prefix.
+// Redis wording ("ERR ..."); when one is wrapped with context
+// (`hincrby "h": ERR hash value is not an integer`) the reply is the
+// innermost Redis-worded error. Others get an "ERR " prefix.
 func ErrReply(err error) Reply {
 	msg := err.Error()
-	if !hasErrPrefix(msg) {
-		msg = "ERR " + msg
+	if hasErrPrefix(msg) {
+		return Err(msg)
 	}
-	return Err(msg)
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if m := e.Error(); hasErrPrefix(m) {
+			return Err(m)
+		}
+	}
+	return Err("ERR " + msg)
 }
 
 // hasErrPrefix reports whether msg starts with an upper-case error code
@@ -141,7 +148,9 @@ func Double(f float64) Reply { return Reply{Type: TypeDouble, Float: f} }
 func (r Reply) IsError() bool { return r.Type == TypeError }
 
 // FormatDouble formats f the way Redis 7 prints doubles: the shortest
-// representation that round-trips, "inf"/"-inf", and integers without ".0".
+// digits that round-trip, in plain decimal notation for magnitudes from 1e-6
+// up to 1e21 (so 1e10 is "10000000000" and a geohash score prints all its
+// digits), exponent notation outside that range, and "inf"/"-inf".
 func FormatDouble(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -151,7 +160,10 @@ func FormatDouble(f float64) string {
 	case math.IsNaN(f):
 		return "nan"
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'e', -1, 64)
 }
 
 // AppendRESP appends the RESP encoding of r for protocol version proto (2

@@ -1,0 +1,126 @@
+// Command pikaraft is the pikaraft server: a Pika-compatible,
+// Raft-replicated Redis-protocol database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/pikaraft/pikaraft/compat/pikaconf"
+	"github.com/pikaraft/pikaraft/node"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "pikaraft:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line and the config file into settings.
+func parseFlags(args []string) (*settings, error) {
+	fs := flag.NewFlagSet("pikaraft", flag.ContinueOnError)
+	confPath := fs.String("c", "", "Pika configuration file (pika.conf); flags override it")
+	port := fs.Int("port", 0, "client port (default: pika.conf's port, else 9221); Raft uses port+3000")
+	bind := fs.String("bind", "127.0.0.1", "address to listen on for clients and Raft")
+	dataDir := fs.String("data-dir", "./data", "data directory: holds db/, log/, raft/, dump/ unless pika.conf sets their paths")
+	nodeID := fs.String("node-id", "", "Raft node ID (default: pika.conf's node-id, else generated once and kept in the data directory)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	conf := pikaconf.New()
+	if *confPath != "" {
+		var err error
+		if conf, err = pikaconf.Load(*confPath); err != nil {
+			return nil, err
+		}
+	}
+	if *port != 0 {
+		if err := conf.Override("port", strconv.Itoa(*port)); err != nil {
+			return nil, fmt.Errorf("--port: %w", err)
+		}
+	}
+	if *nodeID != "" {
+		if err := conf.Override("node-id", *nodeID); err != nil {
+			return nil, fmt.Errorf("--node-id: %w", err)
+		}
+	}
+	s := &settings{conf: conf, bind: *bind, port: int(conf.Int("port", 9221)), dataDir: *dataDir, logLevel: *logLevel}
+	if err := s.resolvePaths(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func run(args []string) error {
+	s, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(s.logLevel)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	id, err := s.nodeID()
+	if err != nil {
+		return err
+	}
+	cfg := s.nodeConfig(id)
+	cfg.Logger = log
+	n, err := node.Open(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := startServer(s, n, log, stop)
+	if err != nil {
+		_ = n.Close()
+		return err
+	}
+	log.Info("pikaraft ready", "port", s.port, "bind", s.bind, "data_dir", s.dataDir, "node_id", id)
+	<-ctx.Done()
+	log.Info("shutting down")
+	// Stop taking clients first (in-flight writes finish), then Raft, then
+	// the engine.
+	var errs []error
+	if err := srv.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close server: %w", err))
+	}
+	if err := n.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("bye")
+	return nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pikaraft/pikaraft/compat/pikaconf"
+	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/node"
+)
+
+// settings is everything the server needs, resolved from pika.conf and the
+// command line (flags win).
+type settings struct {
+	conf     *pikaconf.Config
+	bind     string
+	port     int
+	dataDir  string
+	dbPath   string
+	raftDir  string
+	logLevel string
+}
+
+// resolvePaths fills in the Pika paths under the data directory unless
+// pika.conf sets them, and makes them absolute.
+func (s *settings) resolvePaths() error {
+	abs, err := filepath.Abs(s.dataDir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	s.dataDir = abs
+	for key, sub := range map[string]string{
+		"db-path": "db", "log-path": "log", "dump-path": "dump",
+		"db-sync-path": "dbsync", "raft-path": "raft", "pidfile": "pika.pid",
+	} {
+		def := filepath.Join(abs, sub)
+		if sub != "pika.pid" {
+			def += string(filepath.Separator)
+		}
+		s.conf.SetDefault(key, def)
+	}
+	if s.dbPath, err = filepath.Abs(s.conf.String("db-path")); err != nil {
+		return fmt.Errorf("db-path: %w", err)
+	}
+	if s.raftDir, err = filepath.Abs(s.conf.String("raft-path")); err != nil {
+		return fmt.Errorf("raft-path: %w", err)
+	}
+	return nil
+}
+
+// nodeID returns the configured node ID, or the one this data directory
+// was given on its first start (generated then and kept in raft-path).
+func (s *settings) nodeID() (string, error) {
+	if id := s.conf.String("node-id"); id != "" {
+		return id, nil
+	}
+	file := filepath.Join(s.raftDir, "node-id")
+	if raw, err := os.ReadFile(file); err == nil {
+		if id := strings.TrimSpace(string(raw)); id != "" {
+			return id, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read node id: %w", err)
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate node id: %w", err)
+	}
+	id := "node-" + hex.EncodeToString(b[:])
+	if err := os.MkdirAll(s.raftDir, 0o755); err != nil {
+		return "", fmt.Errorf("create raft dir: %w", err)
+	}
+	if err := os.WriteFile(file, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("write node id: %w", err)
+	}
+	return id, nil
+}
+
+// engineOptions maps pika.conf's storage settings onto the engine.
+func (s *settings) engineOptions() engine.Options {
+	o := engine.Options{
+		Databases:   int(s.conf.Int("databases", 1)),
+		Compression: s.conf.String("compression"),
+	}
+	if s.conf.IsSet("block-cache") {
+		o.BlockCacheBytes = uint64(s.conf.Int("block-cache", 0))
+	}
+	if s.conf.IsSet("write-buffer-size") {
+		o.WriteBufferBytes = uint64(s.conf.Int("write-buffer-size", 0))
+	}
+	if s.conf.IsSet("max-cache-files") {
+		o.MaxOpenFiles = int(s.conf.Int("max-cache-files", -1))
+	}
+	return o
+}
+
+// nodeConfig builds the Raft node's configuration.
+func (s *settings) nodeConfig(id string) node.Config {
+	raftPort := int(s.conf.Int("raft-port", 0))
+	if raftPort == 0 {
+		raftPort = s.port + 3000
+	}
+	return node.Config{
+		ID:                id,
+		RaftDir:           s.raftDir,
+		DBPath:            s.dbPath,
+		Engine:            s.engineOptions(),
+		RaftBind:          net.JoinHostPort(s.bind, strconv.Itoa(raftPort)),
+		RaftAdvertise:     s.conf.String("raft-advertise"),
+		Bootstrap:         s.conf.Int("bootstrap-expect", 0) <= 1 && s.conf.String("join") == "",
+		WriteTimeout:      time.Duration(s.conf.Int("write-timeout-ms", 10000)) * time.Millisecond,
+		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
+		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
+		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+	}
+}

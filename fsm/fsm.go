@@ -1,0 +1,182 @@
+package fsm
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/resp/command"
+)
+
+// FSM is the Raft state machine: it executes committed entries on the
+// engine. It implements raft.BatchingFSM.
+//
+// Everything an entry does depends only on the entry and the engine state:
+// the cluster time is max(entry leader time, last applied cluster time),
+// random choices use the entry's seed, and errors become error replies —
+// so every node that applies the same log ends with the same bytes and
+// produces the same replies.
+type FSM struct {
+	path string         // engine data directory (Pika's db-path)
+	opts engine.Options // options to reopen the engine after a restore
+	log  *slog.Logger
+
+	eng        atomic.Pointer[engine.Engine]
+	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
+	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
+
+	mu      sync.Mutex
+	advance chan struct{} // closed (and replaced) whenever applied grows
+}
+
+// Config configures an FSM.
+type Config struct {
+	// Path is the engine's data directory; Options reopen it after a
+	// snapshot restore.
+	Path    string
+	Options engine.Options
+	// LeaderTimeMs is the cluster time already applied before this process
+	// started (from the newest snapshot's manifest; 0 for none).
+	LeaderTimeMs int64
+	Logger       *slog.Logger
+}
+
+// New returns an FSM that applies entries to eng, which must be open at
+// cfg.Path.
+func New(eng *engine.Engine, cfg Config) *FSM {
+	f := &FSM{path: cfg.Path, opts: cfg.Options, log: cfg.Logger, advance: make(chan struct{})}
+	if f.log == nil {
+		f.log = slog.Default()
+	}
+	f.eng.Store(eng)
+	f.leaderTime.Store(cfg.LeaderTimeMs)
+	eng.SetExpiryHorizon(cfg.LeaderTimeMs)
+	return f
+}
+
+// Engine returns the current engine (a restore replaces it).
+func (f *FSM) Engine() *engine.Engine { return f.eng.Load() }
+
+// LeaderTimeMs returns the last applied cluster time. A leader stamps new
+// entries with at least this value, and reads decide expiry with at least
+// it, so cluster time never goes backwards.
+func (f *FSM) LeaderTimeMs() int64 { return f.leaderTime.Load() }
+
+// SeedLeaderTime raises the cluster time to at least ms (the node calls it
+// at start-up with the newest snapshot's time, before Raft replays entries).
+func (f *FSM) SeedLeaderTime(ms int64) {
+	if ms > f.leaderTime.Load() {
+		f.leaderTime.Store(ms)
+		f.eng.Load().SetExpiryHorizon(ms)
+	}
+}
+
+// AppliedIndex returns the Raft index of the last entry the FSM processed.
+func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
+
+// Advanced returns a channel that is closed the next time AppliedIndex grows.
+func (f *FSM) Advanced() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.advance
+}
+
+func (f *FSM) setApplied(index uint64) {
+	if index <= f.applied.Load() {
+		return
+	}
+	f.applied.Store(index)
+	f.mu.Lock()
+	close(f.advance)
+	f.advance = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// Apply applies one committed log entry. The response is a []command.Reply
+// (one per command) or an error for an entry that cannot be decoded.
+func (f *FSM) Apply(l *raft.Log) interface{} {
+	var resp interface{}
+	if l.Type == raft.LogCommand {
+		resp = f.applyCommand(l)
+	}
+	f.setApplied(l.Index)
+	return resp
+}
+
+// ApplyBatch applies committed entries in order; a later entry sees the
+// effects of earlier ones.
+func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	out := make([]interface{}, len(logs))
+	for i, l := range logs {
+		if l.Type == raft.LogCommand {
+			out[i] = f.applyCommand(l)
+		}
+	}
+	if len(logs) > 0 {
+		f.setApplied(logs[len(logs)-1].Index)
+	}
+	return out
+}
+
+// applyCommand decodes and executes one LogCommand entry.
+func (f *FSM) applyCommand(l *raft.Log) interface{} {
+	e, err := Decode(l.Data)
+	if err != nil {
+		// Every node decodes the same bytes the same way: a deterministic
+		// outcome. It can only come from a bug or a foreign writer.
+		f.log.Error("fsm: undecodable log entry", "index", l.Index, "error", err)
+		return fmt.Errorf("log entry %d: %w", l.Index, err)
+	}
+	now := e.LeaderTimeMs
+	if last := f.leaderTime.Load(); now < last {
+		now = last
+	}
+	f.leaderTime.Store(now)
+	eng := f.eng.Load()
+	eng.SetExpiryHorizon(now)
+	return f.exec(eng, l.Index, now, e)
+}
+
+// exec runs the entry's commands one after another and returns their replies.
+func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
+	replies := make([]command.Reply, len(e.Cmds))
+	db, err := eng.DB(e.DB)
+	if err != nil {
+		for i := range replies {
+			replies[i] = command.ErrReply(err)
+		}
+		return replies
+	}
+	for i, argv := range e.Cmds {
+		c := &command.Ctx{
+			Engine: eng,
+			DB:     db,
+			W:      engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(i)}, NowMs: now},
+			NowMs:  now,
+			Seed:   e.Seed + uint64(i),
+		}
+		replies[i] = f.run(c, argv, index)
+	}
+	return replies
+}
+
+// run executes one command; a panicking handler becomes an error reply (the
+// same on every node, since every node runs the same code on the same state)
+// instead of crashing the node on every replay.
+func (f *FSM) run(c *command.Ctx, argv [][]byte, index uint64) (r command.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			name := ""
+			if len(argv) > 0 {
+				name = string(argv[0])
+			}
+			f.log.Error("fsm: command panicked", "index", index, "command", name, "panic", fmt.Sprint(p))
+			r = command.Err("ERR internal error executing command")
+		}
+	}()
+	return command.Commands.Exec(c, argv)
+}

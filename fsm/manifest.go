@@ -1,0 +1,76 @@
+package fsm
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/pikaraft/pikaraft/engine"
+)
+
+// Snapshot archive layout (a tar stream):
+//
+//	MANIFEST.json   first: what the snapshot holds (Manifest)
+//	data/<path>     every file of the engine checkpoint, relative to db-path
+//	SUMS.json       last: size and CRC-32C of every data file
+const (
+	manifestName = "MANIFEST.json"
+	sumsName     = "SUMS.json"
+	dataPrefix   = "data/"
+)
+
+// manifestVersion is the snapshot format version.
+const manifestVersion = 1
+
+// Manifest describes a snapshot. It is the first member of the archive so
+// that a node can read it without unpacking the data.
+type Manifest struct {
+	Version int `json:"version"`
+	// Applied is the engine's applied position when the checkpoint was taken.
+	Applied engine.Pos `json:"applied"`
+	// Index is the Raft index the FSM had reached.
+	Index uint64 `json:"index"`
+	// LeaderTimeMs is the cluster time applied so far.
+	LeaderTimeMs int64 `json:"leader_time_ms"`
+	// Databases is the number of logical databases.
+	Databases int `json:"databases"`
+	// Files and Bytes count the data files.
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
+}
+
+// fileSum is one data file's entry in SUMS.json.
+type fileSum struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	CRC32C uint32 `json:"crc32c"`
+}
+
+// ReadManifest reads the manifest at the start of a snapshot archive.
+func ReadManifest(r io.Reader) (*Manifest, error) {
+	tr := tar.NewReader(r)
+	return readManifest(tr)
+}
+
+func readManifest(tr *tar.Reader) (*Manifest, error) {
+	h, err := tr.Next()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: read manifest: %w", err)
+	}
+	if h.Name != manifestName {
+		return nil, fmt.Errorf("snapshot: first member is %q, want %s", h.Name, manifestName)
+	}
+	if h.Size > 1<<20 {
+		return nil, errors.New("snapshot: manifest too large")
+	}
+	var m Manifest
+	if err := json.NewDecoder(io.LimitReader(tr, h.Size)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("snapshot: decode manifest: %w", err)
+	}
+	if m.Version != manifestVersion {
+		return nil, fmt.Errorf("snapshot: unknown manifest version %d", m.Version)
+	}
+	return &m, nil
+}

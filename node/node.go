@@ -1,0 +1,381 @@
+// Package node runs one pikaraft server's replication: the Raft instance
+// (hashicorp/raft with raft-boltdb/v2 and a file snapshot store), the FSM on
+// the storage engine, proposal of writes and linearizable reads. It
+// implements resp.Cluster for the RESP server.
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/fsm"
+	"github.com/pikaraft/pikaraft/resp"
+)
+
+// Config configures a Node. Zero values take the defaults noted.
+type Config struct {
+	// ID is the Raft server ID (required, unique in the cluster).
+	ID string
+	// RaftDir holds the Raft log, stable store and snapshots.
+	RaftDir string
+	// DBPath is the engine's data directory (Pika's db-path).
+	DBPath string
+	// Engine configures the engine.
+	Engine engine.Options
+	// RaftBind is the Raft transport's listen address (host:port).
+	RaftBind string
+	// RaftAdvertise is the address other nodes reach this one at (default:
+	// RaftBind, with 127.0.0.1 for an unspecified host).
+	RaftAdvertise string
+	// Bootstrap makes a node with no Raft state bootstrap a cluster of
+	// itself alone (the single-node default).
+	Bootstrap bool
+	// WriteTimeout bounds how long a write waits for leadership and then
+	// for its entry to apply (default 10s).
+	WriteTimeout time.Duration
+	// ReadTimeout bounds how long a linearizable read waits (default 5s).
+	ReadTimeout time.Duration
+	// SnapshotThreshold, SnapshotInterval and TrailingLogs tune log
+	// compaction (defaults 8192 entries, 2 min, 10240 entries).
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
+	// HeartbeatTimeout and ElectionTimeout tune failure detection
+	// (defaults 1s each, hashicorp/raft's).
+	HeartbeatTimeout, ElectionTimeout time.Duration
+	// Logger receives every log line (default slog.Default()).
+	Logger *slog.Logger
+	// Clock returns the local time in Unix ms (default the system clock;
+	// tests inject a skewed one).
+	Clock func() int64
+}
+
+func (c *Config) fill() error {
+	if c.ID == "" {
+		return errors.New("node: ID is required")
+	}
+	if c.RaftDir == "" || c.DBPath == "" {
+		return errors.New("node: RaftDir and DBPath are required")
+	}
+	if c.RaftBind == "" {
+		return errors.New("node: RaftBind is required")
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = func() int64 { return time.Now().UnixMilli() }
+	}
+	return nil
+}
+
+// Node is one server's Raft member with its FSM and engine.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	fsm   *fsm.FSM
+	raft  *raft.Raft
+	trans *raft.NetworkTransport
+	bolt  *raftboltdb.BoltStore
+
+	// ready is closed once this node, as leader, has applied an entry of
+	// its own term; it is replaced on every leadership change.
+	mu      sync.Mutex
+	ready   chan struct{}
+	changed chan struct{} // closed and replaced on every leadership change
+
+	verifier *verifier
+	closing  bool // guarded by mu
+	inflight sync.WaitGroup
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+var _ resp.Cluster = (*Node)(nil)
+
+// Open starts the node: it opens the engine, checks it against the newest
+// snapshot, opens the Raft stores and transport, starts Raft and, with
+// cfg.Bootstrap and no previous state, bootstraps a one-voter cluster.
+func Open(cfg Config) (*Node, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.RaftDir, 0o755); err != nil {
+		return nil, fmt.Errorf("node: create raft dir: %w", err)
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), changed: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeStores()
+		}
+	}()
+	eng, err := fsm.OpenEngine(cfg.DBPath, cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.RaftDir, 2, newHCLog(n.log, "snapshot"))
+	if err != nil {
+		_ = eng.Close()
+		return nil, fmt.Errorf("node: snapshot store: %w", err)
+	}
+	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	snapIndex, err := n.catchUpWithSnapshot(snaps)
+	if err != nil {
+		return nil, err
+	}
+	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.RaftDir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("node: open raft log: %w", err)
+	}
+	if err := n.checkEngineNotAhead(snapIndex); err != nil {
+		return nil, err
+	}
+	logs, err := raft.NewLogCache(1024, n.bolt)
+	if err != nil {
+		return nil, fmt.Errorf("node: log cache: %w", err)
+	}
+	if n.trans, err = newTransport(cfg, n.log); err != nil {
+		return nil, err
+	}
+	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.bolt, snaps, n.trans); err != nil {
+		return nil, fmt.Errorf("node: start raft: %w", err)
+	}
+	n.verifier = newVerifier(n.raft)
+	if err := n.bootstrap(logs, snaps); err != nil {
+		_ = n.raft.Shutdown().Error()
+		return nil, err
+	}
+	go n.watchLeadership()
+	ok = true
+	n.log.Info("node started", "id", cfg.ID, "raft", n.trans.LocalAddr(), "applied", eng.Applied().Index)
+	return n, nil
+}
+
+// raftConfig returns the hashicorp/raft configuration.
+//
+// NoSnapshotRestoreOnStart: the engine is persistent, so at start-up Raft
+// must not restore the newest snapshot into it. In hashicorp/raft v1.7.3
+// (api.go, NewRaft → restoreSnapshot → tryRestoreSingleSnapshot) the option
+// makes the restore a no-op that "succeeds" for the newest snapshot, after
+// which NewRaft still calls setLastApplied(snapshot.Index) and
+// setLastSnapshot(...), and takes the configuration from the snapshot's
+// metadata. So Raft resumes applying at snapshot.Index+1: compacted entries
+// (≤ snapshot index) are never asked for, and entries after it that the
+// engine already holds are replayed and skipped by the engine's per-instance
+// applied positions. This is only correct if the engine is at least at the
+// snapshot's position, which Open checks first (catchUpWithSnapshot).
+func (n *Node) raftConfig() *raft.Config {
+	c := raft.DefaultConfig()
+	c.LocalID = raft.ServerID(n.cfg.ID)
+	c.Logger = newHCLog(n.log, "raft")
+	c.NoSnapshotRestoreOnStart = true
+	c.PreVoteDisabled = false // pre-vote is on (NetworkTransport supports it)
+	c.BatchApplyCh = true
+	if n.cfg.SnapshotThreshold > 0 {
+		c.SnapshotThreshold = n.cfg.SnapshotThreshold
+	}
+	if n.cfg.SnapshotInterval > 0 {
+		c.SnapshotInterval = n.cfg.SnapshotInterval
+	}
+	if n.cfg.TrailingLogs > 0 {
+		c.TrailingLogs = n.cfg.TrailingLogs
+	}
+	if n.cfg.HeartbeatTimeout > 0 {
+		c.HeartbeatTimeout = n.cfg.HeartbeatTimeout
+		if c.LeaderLeaseTimeout > c.HeartbeatTimeout {
+			c.LeaderLeaseTimeout = c.HeartbeatTimeout
+		}
+	}
+	if n.cfg.ElectionTimeout > 0 {
+		c.ElectionTimeout = n.cfg.ElectionTimeout
+	}
+	return c
+}
+
+// catchUpWithSnapshot makes sure the engine holds at least what the newest
+// snapshot holds (Raft will not replay entries below it, see raftConfig):
+// if the engine is behind (a restore interrupted by a crash), it restores
+// the snapshot. It also seeds the FSM's cluster time from the snapshot.
+// It returns the snapshot's Raft index (0 without snapshots).
+func (n *Node) catchUpWithSnapshot(snaps *raft.FileSnapshotStore) (uint64, error) {
+	list, err := snaps.List()
+	if err != nil {
+		return 0, fmt.Errorf("node: list snapshots: %w", err)
+	}
+	if len(list) == 0 {
+		return 0, nil
+	}
+	meta, rc, err := snaps.Open(list[0].ID)
+	if err != nil {
+		return 0, fmt.Errorf("node: open snapshot %s: %w", list[0].ID, err)
+	}
+	m, err := fsm.ReadManifest(rc)
+	_ = rc.Close()
+	if err != nil {
+		return 0, fmt.Errorf("node: snapshot %s: %w", meta.ID, err)
+	}
+	n.fsm.SeedLeaderTime(m.LeaderTimeMs)
+	if applied := n.fsm.Engine().Applied(); applied.Less(m.Applied) {
+		n.log.Warn("engine is behind the newest snapshot; restoring it",
+			"engine", applied.Index, "snapshot", m.Applied.Index, "id", meta.ID)
+		_, rc, err := snaps.Open(meta.ID)
+		if err != nil {
+			return 0, fmt.Errorf("node: open snapshot %s: %w", meta.ID, err)
+		}
+		if err := n.fsm.Restore(rc); err != nil {
+			return 0, fmt.Errorf("node: %w", err)
+		}
+	}
+	return meta.Index, nil
+}
+
+// checkEngineNotAhead refuses to start when the engine has applied entries
+// the Raft log does not have (its raft directory was lost or replaced):
+// new entries would reuse those indexes and the engine would skip them.
+func (n *Node) checkEngineNotAhead(snapIndex uint64) error {
+	last, err := n.bolt.LastIndex()
+	if err != nil {
+		return fmt.Errorf("node: read raft log: %w", err)
+	}
+	if snapIndex > last {
+		last = snapIndex
+	}
+	if applied := n.fsm.Engine().Applied(); applied.Index > last {
+		return fmt.Errorf("node: the engine at %s has applied log index %d but the raft log in %s ends at %d: "+
+			"the raft state was lost or belongs to another data directory; restore it, or move the data away",
+			n.cfg.DBPath, applied.Index, n.cfg.RaftDir, last)
+	}
+	return nil
+}
+
+func newTransport(cfg Config, log *slog.Logger) (*raft.NetworkTransport, error) {
+	adv := cfg.RaftAdvertise
+	if adv == "" {
+		host, port, err := net.SplitHostPort(cfg.RaftBind)
+		if err != nil {
+			return nil, fmt.Errorf("node: raft bind address %q: %w", cfg.RaftBind, err)
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "127.0.0.1"
+		}
+		adv = net.JoinHostPort(host, port)
+	}
+	addr, err := net.ResolveTCPAddr("tcp", adv)
+	if err != nil {
+		return nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
+	}
+	t, err := raft.NewTCPTransportWithLogger(cfg.RaftBind, addr, 3, 10*time.Second, newHCLog(log, "raft-net"))
+	if err != nil {
+		return nil, fmt.Errorf("node: raft transport on %s: %w", cfg.RaftBind, err)
+	}
+	return t, nil
+}
+
+// bootstrap forms a one-voter cluster when asked to and there is no state.
+func (n *Node) bootstrap(logs raft.LogStore, snaps raft.SnapshotStore) error {
+	if !n.cfg.Bootstrap {
+		return nil
+	}
+	has, err := raft.HasExistingState(logs, n.bolt, snaps)
+	if err != nil {
+		return fmt.Errorf("node: check raft state: %w", err)
+	}
+	if has {
+		return nil
+	}
+	conf := raft.Configuration{Servers: []raft.Server{{
+		Suffrage: raft.Voter, ID: raft.ServerID(n.cfg.ID), Address: n.trans.LocalAddr(),
+	}}}
+	if err := n.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		return fmt.Errorf("node: bootstrap: %w", err)
+	}
+	n.log.Info("bootstrapped a single-node cluster", "id", n.cfg.ID)
+	return nil
+}
+
+// Engine returns the storage engine (a snapshot install replaces it).
+func (n *Node) Engine() *engine.Engine { return n.fsm.Engine() }
+
+// Raft returns the Raft instance (admin commands, tests).
+func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// IsLeader reports whether this node is the leader.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// now returns the cluster time: the local clock, never behind the last
+// applied leader time.
+func (n *Node) now() int64 {
+	now := n.cfg.Clock()
+	if last := n.fsm.LeaderTimeMs(); now < last {
+		return last
+	}
+	return now
+}
+
+// Close shuts the node down: new writes are refused, in-flight ones get up
+// to WriteTimeout to finish, then Raft stops (and with it the FSM), then
+// the stores and the engine close.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closing {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closing = true
+	close(n.stop)
+	n.mu.Unlock()
+	waited := make(chan struct{})
+	go func() { n.inflight.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(n.cfg.WriteTimeout):
+		n.log.Warn("shutdown: in-flight writes did not finish in time")
+	}
+	var errs []error
+	if err := n.raft.Shutdown().Error(); err != nil {
+		errs = append(errs, fmt.Errorf("raft shutdown: %w", err))
+	}
+	<-n.done
+	errs = append(errs, n.closeStores())
+	n.log.Info("node stopped", "id", n.cfg.ID)
+	return errors.Join(errs...)
+}
+
+// closeStores closes the transport, the log store and the engine.
+func (n *Node) closeStores() error {
+	var errs []error
+	if n.trans != nil {
+		if err := n.trans.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close transport: %w", err))
+		}
+	}
+	if n.bolt != nil {
+		if err := n.bolt.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close raft log: %w", err))
+		}
+	}
+	if n.fsm != nil {
+		if err := n.fsm.Engine().Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close engine: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
