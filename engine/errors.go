@@ -21,7 +21,7 @@ var (
 	// ErrIndexOutOfRange is returned by LSET with an index outside the list.
 	ErrIndexOutOfRange = errors.New("ERR index out of range")
 	// ErrStringTooLong is returned when a string would exceed 512 MB.
-	ErrStringTooLong = errors.New("ERR string exceeds maximum allowed size")
+	ErrStringTooLong = errors.New("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 	// ErrBitOffset is returned when a bit offset is out of range.
 	ErrBitOffset = errors.New("ERR bit offset is not an integer or out of range")
 	// ErrInvalidExpire is returned when a TTL is out of the int32-seconds range Pika stores.

@@ -93,13 +93,15 @@ func hllFromValue(value []byte) (hll, error) {
 	return nil, ErrNotHLL
 }
 
-// add records one element.
-func (h hll) add(elem []byte) {
+// add records one element and keeps hist (see histogram) up to date.
+func (h hll) add(elem []byte, hist *hllHistogram) {
 	x := murmur3x86_32(elem, hllSeed)
 	idx := x & (hllRegisters - 1)
 	// ctz(0) is undefined in C++; Pika's x86 build yields the maximum rank.
 	rank := uint8(min(hllMaxRank-1, bits.TrailingZeros32(x>>hllPrecision))) + 1
 	if rank > h[idx] {
+		hist[h[idx]]--
+		hist[rank]++
 		h[idx] = rank
 	}
 }
@@ -114,21 +116,30 @@ func (h hll) merge(o hll) {
 	}
 }
 
-// estimate is Pika's HyperLogLog::Estimate, with the same order of
-// floating-point operations.
-func (h hll) estimate() float64 {
-	sum := 0.0
-	zeros := 0
+// hllHistogram counts the registers holding each rank.
+type hllHistogram [hllMaxRank + 1]int
+
+// histogram counts h's registers by value (hllFromValue guarantees <= hllMaxRank).
+func (h hll) histogram() *hllHistogram {
+	var hist hllHistogram
 	for _, r := range h {
-		sum += hllInvPow[min(int(r), hllMaxRank)]
-		if r == 0 {
-			zeros++
-		}
+		hist[r]++
+	}
+	return &hist
+}
+
+// estimate is Pika's HyperLogLog::Estimate. Pika sums 1/2^r over the
+// registers one by one; every partial sum is a multiple of 2^-16 below
+// 2^18, exact in a double, so summing per rank gives the same bits.
+func (hist *hllHistogram) estimate() float64 {
+	sum := 0.0
+	for r, n := range hist {
+		sum += float64(n) * hllInvPow[r]
 	}
 	m := float64(hllRegisters)
 	est := hllAlpha * m * m / sum
 	if est <= 2.5*m {
-		if zeros != 0 {
+		if zeros := hist[0]; zeros != 0 {
 			est = m * math.Log(m/float64(zeros))
 		}
 	} else if est > math.Pow(2, 32)/30.0 {
@@ -138,7 +149,7 @@ func (h hll) estimate() float64 {
 }
 
 // count is the integer cardinality Pika replies (a C++ int32 cast).
-func (h hll) count() int64 { return int64(int32(h.estimate())) }
+func (hist *hllHistogram) count() int64 { return int64(int32(hist.estimate())) }
 
 // optionalHLL reads the registers of a possibly missing key.
 func optionalHLL(v []byte, _ int32, err error) (hll, bool, error) {
@@ -165,11 +176,12 @@ func (d *DB) PFAdd(w Writer, key []byte, elems [][]byte) (bool, error) {
 		if !found {
 			h = make(hll, hllRegisters)
 		}
-		before := h.count()
+		hist := h.histogram()
+		before := hist.count()
 		for _, e := range elems {
-			h.add(e)
+			h.add(e, hist)
 		}
-		changed = h.count() != before || !found && len(elems) == 0
+		changed = hist.count() != before || !found && len(elems) == 0
 		t.putString(key, h, 0)
 		return nil
 	})
@@ -197,7 +209,7 @@ func (d *DB) PFCount(keys [][]byte, nowMs int64) (int64, error) {
 			acc.merge(h)
 		}
 	}
-	return acc.count(), nil
+	return acc.histogram().count(), nil
 }
 
 // PFMerge merges the HyperLogLogs at srcs into dest (which is part of the

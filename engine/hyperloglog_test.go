@@ -118,3 +118,18 @@ func TestHLLRejectsPlainStrings(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "plain", string(v))
 }
+
+// BenchmarkPFAdd measures one PFADD of one element: a 128 KB record read,
+// two estimates over 2^17 registers and a 128 KB write.
+func BenchmarkPFAdd(b *testing.B) {
+	e, err := Open(b.TempDir(), Options{})
+	require.NoError(b, err)
+	defer e.Close()
+	d, _ := e.DB(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.PFAdd(at(strNow), []byte("h"), [][]byte{[]byte(fmt.Sprint(i))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

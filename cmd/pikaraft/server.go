@@ -1,21 +1,50 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
+	"time"
 
 	"github.com/pikaraft/pikaraft/node"
+	"github.com/pikaraft/pikaraft/resp"
 )
 
 // closer is the part of the client server that main needs.
 type closer interface{ Close() error }
 
-type noServer struct{}
-
-func (noServer) Close() error { return nil }
-
-// startServer starts the RESP server for n. Until package resp provides its
-// server, the node runs without a client port.
+// startServer listens on the client port and serves RESP clients on n in
+// the background. shutdown is what a client's SHUTDOWN triggers.
 func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (closer, error) {
-	log.Warn("RESP server not wired yet: no client port", "port", s.port)
-	return noServer{}, nil
+	conf := s.conf
+	addr := net.JoinHostPort(s.bind, strconv.Itoa(s.port))
+	srv, err := resp.NewServer(resp.ServerConfig{
+		Addr:            addr,
+		MaxClients:      int(conf.Int("maxclients", 10000)),
+		Timeout:         time.Duration(conf.Int("timeout", 0)) * time.Second,
+		ProtoMaxBulkLen: conf.Int("proto-max-bulk-len", 0),
+		RequirePass:     conf.String("requirepass"),
+		UserPass:        conf.String("userpass"),
+		UserBlacklist:   conf.String("userblacklist"),
+		ConfigFile:      conf.Path(),
+		Shutdown:        shutdown,
+		Logger:          log,
+		PipelineWrites:  32,
+	}, n, conf)
+	if err != nil {
+		return nil, fmt.Errorf("resp server: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = srv.Close()
+		return nil, fmt.Errorf("listen for clients on %s: %w", addr, err)
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			log.Error("client server stopped", "error", err)
+			shutdown()
+		}
+	}()
+	return srv, nil
 }

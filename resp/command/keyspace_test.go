@@ -233,3 +233,23 @@ func TestKeyspaceSpecs(t *testing.T) {
 	ttl, _ := command.Commands.Lookup([]byte("ttl"))
 	require.False(t, ttl.IsWrite())
 }
+
+func TestKeyspaceStringsWithOtherTypes(t *testing.T) {
+	k := newKSEnv(t)
+	require.Equal(t, "+OK\r\n", k.run("SET", "k", "12345"))
+	k.hset("k")
+	require.Equal(t, "+string\r\n", k.run("TYPE", "k"))
+	require.Equal(t, "$3\r\nint\r\n", k.run("OBJECT", "ENCODING", "k"))
+	require.Equal(t, "+OK\r\n", k.run("SET", "k", "012"))
+	require.Equal(t, "$6\r\nembstr\r\n", k.run("OBJECT", "ENCODING", "k"))
+	require.Equal(t, "+OK\r\n", k.run("SET", "k", strings.Repeat("x", 45)))
+	require.Equal(t, "$3\r\nraw\r\n", k.run("OBJECT", "ENCODING", "k"))
+	require.Equal(t, ":2\r\n", k.run("EXPIRE", "k", "10"))
+	k.nowMs += 11_000
+	require.Equal(t, ":-2\r\n", k.run("TTL", "k"))
+	require.Equal(t, ":0\r\n", k.run("DEL", "k"), "both expired")
+	require.Equal(t, "+OK\r\n", k.run("SET", "k", "v"))
+	k.hset("k")
+	require.Equal(t, ":2\r\n", k.run("DEL", "k"))
+	require.Equal(t, "$-1\r\n", k.run("GET", "k"))
+}

@@ -143,8 +143,8 @@ func TestStringCommandErrors(t *testing.T) {
 		msetnx a 1 b => -ERR wrong number of arguments for 'msetnx' command
 		getrange k a 1 => -ERR value is not an integer or out of range
 		setrange k -1 x => -ERR offset is out of range
-		setrange k 536870912 x => -ERR string exceeds maximum allowed size
-		setrange k 9223372036854775807 x => -ERR string exceeds maximum allowed size
+		setrange k 536870912 x => -ERR string exceeds maximum allowed size (proto-max-bulk-len)
+		setrange k 9223372036854775807 x => -ERR string exceeds maximum allowed size (proto-max-bulk-len)
 		setrange k x x => -ERR value is not an integer or out of range
 	`)
 }

@@ -1,0 +1,163 @@
+package resp
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Versions the server reports. Clients see a Redis 7 server (HELLO, INFO
+// redis_version) and Pika tooling sees Pika 3.5.5 (INFO pika_version).
+const (
+	RedisVersion = "7.2.0"
+	PikaVersion  = "3.5.5"
+)
+
+// ServerConfig configures a Server. Zero values take the defaults noted.
+type ServerConfig struct {
+	// Addr is the listen address for ListenAndServe ("127.0.0.1:9221").
+	Addr string
+	// MaxClients is the most simultaneous client connections (default
+	// 10000, Pika's default); more get "ERR max number of clients reached".
+	MaxClients int
+	// Timeout closes a client idle for this long; 0 never does.
+	Timeout time.Duration
+	// ProtoMaxBulkLen is the largest bulk argument accepted (default 512 MB).
+	ProtoMaxBulkLen int64
+	// RequirePass is the admin password (Pika requirepass); empty means no
+	// AUTH is required.
+	RequirePass string
+	// UserPass is the password of Pika's limited user, who may not run the
+	// commands in UserBlacklist. Ignored when empty or equal to RequirePass.
+	UserPass string
+	// UserBlacklist is Pika's comma-separated list of commands the limited
+	// user may not run ("FLUSHALL, SHUTDOWN, KEYS, CONFIG").
+	UserBlacklist string
+	// PipelineWrites is how many consecutive write commands of one pipeline
+	// may go to Cluster.Write in one call (one log entry). 0 or 1 proposes
+	// every write on its own.
+	PipelineWrites int
+	// ConfigFile is shown by INFO (config_file).
+	ConfigFile string
+	// Shutdown is called, in its own goroutine, when a client runs
+	// SHUTDOWN. Nil makes SHUTDOWN fail.
+	Shutdown func()
+	// LastSave returns the Unix time of the last successful save (LASTSAVE);
+	// nil reports the server's start time.
+	LastSave func() int64
+	// Logger receives connection-level logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (c *ServerConfig) fill() {
+	if c.MaxClients <= 0 {
+		c.MaxClients = 10000
+	}
+	if c.ProtoMaxBulkLen <= 0 {
+		c.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// runtimeConfig holds the parameters CONFIG SET can change while the server
+// runs. Every connection reads them through the server.
+type runtimeConfig struct {
+	mu          sync.RWMutex
+	maxClients  int
+	timeout     time.Duration
+	maxBulk     int64
+	requirePass string
+	userPass    string
+	blacklist   map[string]bool
+}
+
+func newRuntimeConfig(c *ServerConfig) *runtimeConfig {
+	return &runtimeConfig{
+		maxClients:  c.MaxClients,
+		timeout:     c.Timeout,
+		maxBulk:     c.ProtoMaxBulkLen,
+		requirePass: c.RequirePass,
+		userPass:    c.UserPass,
+		blacklist:   parseBlacklist(c.UserBlacklist),
+	}
+}
+
+// parseBlacklist parses Pika's userblacklist: command names separated by
+// commas (and blanks), case-insensitive.
+func parseBlacklist(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		out[strings.ToLower(f)] = true
+	}
+	return out
+}
+
+// authRequired reports whether new connections must authenticate.
+func (r *runtimeConfig) authRequired() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.requirePass != ""
+}
+
+// authLevel is who a connection is authenticated as.
+type authLevel uint8
+
+const (
+	authNone    authLevel = iota // must AUTH before running commands
+	authLimited                  // Pika's userpass user: no blacklisted commands
+	authAdmin                    // requirepass (or no password configured)
+)
+
+// check returns the level a password grants for user ("" for the
+// single-argument AUTH form, "default" for requirepass, "limit" for Pika's
+// userpass user); ok is false when it grants nothing.
+func (r *runtimeConfig) check(user, pass string) (authLevel, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	limitedOK := r.userPass != "" && r.userPass != r.requirePass && pass == r.userPass
+	switch strings.ToLower(user) {
+	case "":
+		if pass == r.requirePass {
+			return authAdmin, true
+		}
+		if limitedOK {
+			return authLimited, true
+		}
+	case "default":
+		if pass == r.requirePass {
+			return authAdmin, true
+		}
+	case "limit":
+		if limitedOK {
+			return authLimited, true
+		}
+	}
+	return authNone, false
+}
+
+func (r *runtimeConfig) blacklisted(name string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.blacklist[name]
+}
+
+func (r *runtimeConfig) getTimeout() time.Duration {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.timeout
+}
+
+func (r *runtimeConfig) getMaxClients() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.maxClients
+}
+
+func (r *runtimeConfig) getMaxBulk() int64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.maxBulk
+}

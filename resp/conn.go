@@ -1,0 +1,229 @@
+package resp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pikaraft/pikaraft/resp/command"
+)
+
+// Conn is one client connection and its state. Command handlers receive it
+// as command.Ctx.Conn. Only the connection's own goroutine runs commands,
+// so most state needs no lock; what CLIENT LIST shows from other
+// connections is guarded by mu.
+type Conn struct {
+	srv   *Server
+	nc    net.Conn
+	id    int64
+	addr  string
+	laddr string
+	fd    int
+	born  time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	rd     *requestReader
+	out    []byte
+	killed atomic.Bool
+	// busy is set while commands run: a client waiting for a slow write
+	// is not idle.
+	busy atomic.Bool
+
+	// closeAfterReply stops the connection once pending replies are sent
+	// (QUIT, CLIENT KILL of itself).
+	closeAfterReply bool
+	// multi is the open MULTI block, nil outside one.
+	multi *multiState
+	// pending is the run of consecutive reads or writes not yet executed.
+	pending pendingRun
+
+	mu       sync.Mutex
+	db       int
+	proto    int
+	name     string
+	auth     authLevel
+	readonly bool
+	multiLen int // commands queued in MULTI, -1 outside one (CLIENT LIST)
+	lastCmd  string
+	lastUsed time.Time
+}
+
+func newConn(s *Server, nc net.Conn, id int64) *Conn {
+	ctx, cancel := context.WithCancel(s.ctx)
+	c := &Conn{
+		srv:      s,
+		nc:       nc,
+		id:       id,
+		addr:     nc.RemoteAddr().String(),
+		laddr:    nc.LocalAddr().String(),
+		fd:       connFD(nc),
+		born:     time.Now(),
+		ctx:      ctx,
+		cancel:   cancel,
+		proto:    2,
+		multiLen: -1,
+		lastCmd:  "NULL",
+		lastUsed: time.Now(),
+	}
+	if !s.rt.authRequired() {
+		c.auth = authAdmin
+	}
+	c.rd = newRequestReader(readerLimits{
+		maxBulk:      s.rt.getMaxBulk(),
+		authRequired: func() bool { return c.authLevel() == authNone },
+	})
+	return c
+}
+
+// connFD returns the socket's file descriptor for CLIENT LIST, or -1.
+func connFD(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if err := raw.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		return -1
+	}
+	return fd
+}
+
+// ID returns the connection's unique id (CLIENT ID).
+func (c *Conn) ID() int64 { return c.id }
+
+// DB returns the selected database index.
+func (c *Conn) DB() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.db
+}
+
+// Proto returns the RESP protocol version (2 or 3).
+func (c *Conn) Proto() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proto
+}
+
+func (c *Conn) authLevel() authLevel {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.auth
+}
+
+func (c *Conn) setAuth(l authLevel) {
+	c.mu.Lock()
+	c.auth = l
+	c.mu.Unlock()
+}
+
+func (c *Conn) idleSince(now time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return now.Sub(c.lastUsed)
+}
+
+// setMulti opens (m != nil) or ends the MULTI block.
+func (c *Conn) setMulti(m *multiState) {
+	c.multi = m
+	c.mu.Lock()
+	c.multiLen = -1
+	if m != nil {
+		c.multiLen = len(m.argvs)
+	}
+	c.mu.Unlock()
+}
+
+// kill closes the connection from any goroutine; its goroutine exits.
+func (c *Conn) kill() {
+	if c.killed.CompareAndSwap(false, true) {
+		c.cancel()
+		c.nc.Close()
+	}
+}
+
+// readChunk is the least free buffer space offered to one socket read.
+const readChunk = 16 * 1024
+
+// flushThreshold makes a long pipeline write its replies as it goes
+// instead of holding them all in memory.
+const flushThreshold = 64 * 1024
+
+// serve is the connection's goroutine: read, parse, run, reply.
+func (c *Conn) serve() {
+	defer c.kill()
+	for {
+		n, rerr := c.nc.Read(c.rd.spare(readChunk))
+		if n > 0 {
+			c.mu.Lock()
+			c.lastUsed = time.Now() // a client still sending a big request is not idle
+			c.mu.Unlock()
+			c.rd.commit(n)
+			c.srv.stats.netInputBytes.Add(int64(n))
+			c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()
+			batch, perr := c.parse()
+			c.dispatch(batch)
+			if perr != nil {
+				var pe *protocolError
+				if errors.As(perr, &pe) {
+					c.reply(command.Err(pe.Error()))
+				}
+				c.srv.cfg.Logger.Debug("closing client after a protocol error",
+					"client", c.addr, "err", perr)
+				c.flush()
+				return
+			}
+			if c.flush() != nil || c.closeAfterReply {
+				return
+			}
+		}
+		if rerr != nil {
+			return
+		}
+	}
+}
+
+// parse returns every complete command buffered, and the protocol error
+// that stopped parsing, if any.
+func (c *Conn) parse() ([][][]byte, error) {
+	var batch [][][]byte
+	for {
+		argv, ok, err := c.rd.Next()
+		if err != nil || !ok {
+			return batch, err
+		}
+		batch = append(batch, argv)
+	}
+}
+
+// reply appends r to the output in the connection's protocol.
+func (c *Conn) reply(r command.Reply) {
+	c.out = r.AppendRESP(c.out, c.Proto())
+	if len(c.out) >= flushThreshold {
+		c.flush()
+	}
+}
+
+// flush writes the buffered replies.
+func (c *Conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	n, err := c.nc.Write(c.out)
+	c.srv.stats.netOutputBytes.Add(int64(n))
+	if cap(c.out) > 1<<20 {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err
+}

@@ -1,0 +1,227 @@
+package resp
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pikaraft/pikaraft/resp/command"
+)
+
+// Fixed error replies of the dispatcher (Redis 7 wording).
+var (
+	errNoAuth   = command.Err("NOAUTH Authentication required.")
+	errNotInTxn = command.Err("ERR Command not allowed inside a transaction")
+)
+
+// runKind is what a pending run of commands is made of.
+type runKind uint8
+
+const (
+	runNone runKind = iota
+	runReads
+	runWrites
+)
+
+// pendingRun is a run of consecutive data commands of one pipeline, all
+// reads or all writes, executed together: reads share one ReadTime, writes
+// go to Cluster.Write in groups of up to ServerConfig.PipelineWrites.
+type pendingRun struct {
+	kind  runKind
+	specs []*command.Spec
+	argvs [][][]byte
+}
+
+// dispatch runs the commands of one read from the socket, in order, and
+// appends their replies to the output.
+func (c *Conn) dispatch(batch [][][]byte) {
+	c.busy.Store(true)
+	defer c.busy.Store(false)
+	for _, argv := range batch {
+		if c.closeAfterReply || c.killed.Load() {
+			break
+		}
+		c.srv.stats.commandsProcessed.Add(1)
+		spec, rej := c.check(argv)
+		c.touch(spec)
+		if rej != nil {
+			c.flushPending()
+			if c.multi != nil {
+				c.multi.dirty = true
+			}
+			c.reply(*rej)
+			continue
+		}
+		if c.multi != nil && !isTxnControl(spec.Name) {
+			c.flushPending()
+			c.multi.add(spec, argv)
+			c.setMulti(c.multi)
+			c.reply(command.Status("QUEUED"))
+			continue
+		}
+		switch {
+		case spec.Flags&command.FlagConnState != 0:
+			c.flushPending()
+			c.reply(c.runLocal(spec, argv))
+		case spec.IsWrite():
+			c.addPending(runWrites, spec, argv)
+		default:
+			c.addPending(runReads, spec, argv)
+		}
+	}
+	c.flushPending()
+}
+
+// touch records activity for CLIENT LIST (idle, cmd) and the idle timeout.
+func (c *Conn) touch(spec *command.Spec) {
+	c.mu.Lock()
+	c.lastUsed = time.Now()
+	if spec != nil {
+		c.lastCmd = spec.Name
+	}
+	c.mu.Unlock()
+}
+
+// check finds the command and applies every check that precedes running or
+// queueing it, in Redis's order: existence, arity, authentication,
+// permission (Pika's userblacklist), MULTI compatibility.
+func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
+	spec, ok := command.Commands.Lookup(argv[0])
+	if !ok {
+		r := command.UnknownCommand(argv)
+		return nil, &r
+	}
+	if !spec.CheckArity(len(argv)) {
+		r := command.WrongArity(spec.Name)
+		return nil, &r
+	}
+	level := c.authLevel()
+	if level == authNone && spec.Flags&command.FlagNoAuth == 0 {
+		return nil, &errNoAuth
+	}
+	if level == authLimited && c.srv.rt.blacklisted(spec.Name) {
+		r := command.Err(fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", spec.Name))
+		return nil, &r
+	}
+	if c.multi != nil && spec.Flags&command.FlagNoMulti != 0 {
+		return nil, &errNotInTxn
+	}
+	return spec, nil
+}
+
+// isTxnControl reports whether a command runs at once inside MULTI
+// instead of being queued (as in Redis).
+func isTxnControl(name string) bool {
+	switch name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func (c *Conn) addPending(kind runKind, spec *command.Spec, argv [][]byte) {
+	if c.pending.kind != kind {
+		c.flushPending()
+		c.pending.kind = kind
+	}
+	c.pending.specs = append(c.pending.specs, spec)
+	c.pending.argvs = append(c.pending.argvs, argv)
+}
+
+// flushPending executes the pending run and replies to each command.
+func (c *Conn) flushPending() {
+	p := &c.pending
+	switch p.kind {
+	case runReads:
+		c.runReads(p.specs, p.argvs)
+	case runWrites:
+		group := max(c.srv.cfg.PipelineWrites, 1)
+		for i := 0; i < len(p.argvs); i += group {
+			for _, r := range c.runWrites(p.argvs[i:min(i+group, len(p.argvs))]) {
+				c.reply(r)
+			}
+		}
+	}
+	p.kind = runNone
+	clear(p.specs)
+	clear(p.argvs)
+	p.specs, p.argvs = p.specs[:0], p.argvs[:0]
+}
+
+// runReads runs read commands on the local engine at one read time.
+func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
+	c.mu.Lock()
+	stale := c.readonly
+	c.mu.Unlock()
+	now, err := c.srv.cluster.ReadTime(c.ctx, stale)
+	if err != nil {
+		for range argvs {
+			c.reply(command.ErrReply(err))
+		}
+		return
+	}
+	ctx, rerr := c.dataCtx()
+	if rerr != nil {
+		for range argvs {
+			c.reply(*rerr)
+		}
+		return
+	}
+	ctx.NowMs = now
+	for i, argv := range argvs {
+		c.reply(c.safeRun(specs[i], ctx, argv))
+	}
+}
+
+// runWrites proposes cmds as one Cluster.Write (one log entry) and returns
+// one reply per command.
+func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
+	out := make([]command.Reply, len(cmds))
+	replies, err := c.srv.cluster.Write(c.ctx, c.DB(), cmds)
+	if err == nil && len(replies) != len(cmds) {
+		err = fmt.Errorf("ERR internal error: %d replies for %d commands", len(replies), len(cmds))
+	}
+	for i := range out {
+		if err != nil {
+			out[i] = command.ErrReply(err)
+		} else {
+			out[i] = replies[i]
+		}
+	}
+	return out
+}
+
+// runLocal runs a connection or server command on this node.
+func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
+	ctx, rerr := c.dataCtx()
+	if rerr != nil {
+		return *rerr
+	}
+	return c.safeRun(spec, ctx, argv)
+}
+
+// dataCtx returns a handler context for the selected database.
+func (c *Conn) dataCtx() (*command.Ctx, *command.Reply) {
+	eng := c.srv.cluster.Engine()
+	ctx := &command.Ctx{Engine: eng, Conn: c}
+	if eng != nil {
+		db, err := eng.DB(c.DB())
+		if err != nil {
+			r := command.ErrReply(fmt.Errorf("select db %d: %w", c.DB(), err))
+			return nil, &r
+		}
+		ctx.DB = db
+	}
+	return ctx, nil
+}
+
+// safeRun runs a handler; a panic becomes an error reply and a log line
+// instead of taking the server down.
+func (c *Conn) safeRun(spec *command.Spec, ctx *command.Ctx, argv [][]byte) (r command.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.cfg.Logger.Error("command handler panicked", "command", spec.Name, "panic", p)
+			r = command.Err("ERR internal error in '" + spec.Name + "' command")
+		}
+	}()
+	return spec.Run(ctx, argv)
+}
