@@ -57,4 +57,10 @@ var (
 	ErrScoreNaN = errors.New("ERR resulting score is not a number (NaN)")
 	// ErrZSetOverflow is returned when a zset would exceed Pika's int32 member count.
 	ErrZSetOverflow = errors.New("ERR zset size overflow")
+	// ErrStreamIDTooSmall is returned by XADD with an ID not above the stream's last ID.
+	ErrStreamIDTooSmall = errors.New("ERR The ID specified in XADD is equal or smaller than the target stream top item")
+	// ErrStreamIDZero is returned by XADD with the explicit ID 0-0.
+	ErrStreamIDZero = errors.New("ERR The ID specified in XADD must be greater than 0-0")
+	// ErrStreamExhausted is returned by XADD when the last ID is the largest possible one.
+	ErrStreamExhausted = errors.New("ERR The stream has exhausted the last possible ID, unable to add more items")
 )

@@ -30,6 +30,9 @@ type Conn struct {
 	rd     *requestReader
 	out    []byte
 	killed atomic.Bool
+	// busy is set while commands run: a client waiting for a slow write
+	// is not idle.
+	busy atomic.Bool
 
 	// closeAfterReply stops the connection once pending replies are sent
 	// (QUIT, CLIENT KILL of itself).
@@ -161,6 +164,9 @@ func (c *Conn) serve() {
 	for {
 		n, rerr := c.nc.Read(c.rd.spare(readChunk))
 		if n > 0 {
+			c.mu.Lock()
+			c.lastUsed = time.Now() // a client still sending a big request is not idle
+			c.mu.Unlock()
 			c.rd.commit(n)
 			c.srv.stats.netInputBytes.Add(int64(n))
 			c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()

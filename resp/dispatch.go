@@ -2,7 +2,6 @@ package resp
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pikaraft/pikaraft/resp/command"
@@ -35,13 +34,15 @@ type pendingRun struct {
 // dispatch runs the commands of one read from the socket, in order, and
 // appends their replies to the output.
 func (c *Conn) dispatch(batch [][][]byte) {
+	c.busy.Store(true)
+	defer c.busy.Store(false)
 	for _, argv := range batch {
 		if c.closeAfterReply || c.killed.Load() {
 			break
 		}
 		c.srv.stats.commandsProcessed.Add(1)
-		c.touch(argv[0])
 		spec, rej := c.check(argv)
+		c.touch(spec)
 		if rej != nil {
 			c.flushPending()
 			if c.multi != nil {
@@ -71,10 +72,12 @@ func (c *Conn) dispatch(batch [][][]byte) {
 }
 
 // touch records activity for CLIENT LIST (idle, cmd) and the idle timeout.
-func (c *Conn) touch(name []byte) {
+func (c *Conn) touch(spec *command.Spec) {
 	c.mu.Lock()
 	c.lastUsed = time.Now()
-	c.lastCmd = strings.ToLower(string(name))
+	if spec != nil {
+		c.lastCmd = spec.Name
+	}
 	c.mu.Unlock()
 }
 

@@ -228,7 +228,7 @@ func (s *Server) cron() {
 				continue
 			}
 			for _, c := range s.clients() {
-				if c.idleSince(now) > timeout {
+				if !c.busy.Load() && c.idleSince(now) > timeout {
 					c.kill()
 				}
 			}

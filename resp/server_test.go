@@ -458,3 +458,47 @@ func TestTimeAndLastsave(t *testing.T) {
 	tm := c.do("TIME")
 	require.True(t, strings.HasPrefix(tm, "*2\r\n$10\r\n"), tm)
 }
+
+// TestDataCommandsEndToEnd runs the real data commands of package command
+// through the server: pipelines, MULTI/EXEC and RESP3 maps.
+func TestDataCommandsEndToEnd(t *testing.T) {
+	ts := startServer(t, ServerConfig{})
+	ctx := context.Background()
+	for _, proto := range []int{2, 3} {
+		g := newGoRedis(t, ts, &redis.Options{Protocol: proto})
+		p := "e2e" + itoa(proto) + ":"
+		cmds, err := g.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			pipe.Set(ctx, p+"s", "v", 0)
+			pipe.Incr(ctx, p+"n")
+			pipe.Incr(ctx, p+"n")
+			pipe.HSet(ctx, p+"h", "f1", "a", "f2", "b")
+			pipe.Get(ctx, p+"s")
+			pipe.HGetAll(ctx, p+"h")
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, int64(2), cmds[2].(*redis.IntCmd).Val())
+		require.Equal(t, "v", cmds[4].(*redis.StringCmd).Val())
+		require.Equal(t, map[string]string{"f1": "a", "f2": "b"}, cmds[5].(*redis.MapStringStringCmd).Val())
+
+		var incr *redis.IntCmd
+		_, err = g.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			pipe.Set(ctx, p+"t", "1", 0)
+			incr = pipe.Incr(ctx, p+"t")
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, int64(2), incr.Val())
+		_, err = g.Incr(ctx, p+"s").Result()
+		require.EqualError(t, err, "ERR value is not an integer or out of range")
+	}
+}
+
+func TestBigValueRoundTrip(t *testing.T) {
+	ts := startServer(t, ServerConfig{})
+	c := ts.dial(t)
+	big := strings.Repeat("0123456789", 300_000) // 3 MB: several reads, the big-argument path
+	c.send(encodeCommand("ECHO", big) + encodeCommand("PING"))
+	require.Equal(t, "$3000000\r\n"+big+"\r\n", c.read())
+	require.Equal(t, "+PONG\r\n", c.read())
+}

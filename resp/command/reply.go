@@ -23,6 +23,7 @@ const (
 	TypeSet                       // RESP3 "~", RESP2 array
 	TypeDouble                    // RESP3 ",", RESP2 bulk string
 	TypeBool                      // RESP3 "#", RESP2 integer 0/1
+	TypePairMap                   // RESP3 "%", RESP2 array of [key, value] arrays (XREAD)
 )
 
 // Reply is the result of a command: a small tree encoded to RESP2 or RESP3
@@ -133,6 +134,15 @@ func Map(kv ...Reply) Reply {
 	return Reply{Type: TypeMap, Elems: kv}
 }
 
+// PairMap returns a map reply from alternating keys and values that RESP2
+// sends as an array of two-element [key, value] arrays (XREAD's shape).
+func PairMap(kv ...Reply) Reply {
+	if kv == nil {
+		kv = []Reply{}
+	}
+	return Reply{Type: TypePairMap, Elems: kv}
+}
+
 // Set returns a set reply (RESP3 "~", array on RESP2).
 func Set(elems ...Reply) Reply {
 	if elems == nil {
@@ -212,6 +222,19 @@ func (r Reply) AppendRESP(buf []byte, proto int) []byte {
 			return append(buf, '\r', '\n')
 		}
 		return appendBulk(buf, []byte(s))
+	case TypePairMap:
+		if proto >= 3 {
+			return Reply{Type: TypeMap, Elems: r.Elems}.AppendRESP(buf, proto)
+		}
+		buf = append(buf, '*')
+		buf = strconv.AppendInt(buf, int64(len(r.Elems)/2), 10)
+		buf = append(buf, '\r', '\n')
+		for i := 0; i+1 < len(r.Elems); i += 2 {
+			buf = append(buf, "*2\r\n"...)
+			buf = r.Elems[i].AppendRESP(buf, proto)
+			buf = r.Elems[i+1].AppendRESP(buf, proto)
+		}
+		return buf
 	case TypeArray, TypeSet, TypeMap:
 		prefix, n := byte('*'), len(r.Elems)
 		if proto >= 3 {

@@ -30,6 +30,9 @@ const (
 	FlagBlocking
 	FlagNoMulti   // not allowed inside MULTI (e.g. SHUTDOWN is, WATCH is not)
 	FlagConnState // touches only connection or server state, never the engine
+	// FlagMovableKeys marks commands whose keys are not all covered by the
+	// FirstKey/LastKey/Step triple (XREAD: the keys follow STREAMS).
+	FlagMovableKeys
 )
 
 var flagNames = []struct {
@@ -40,7 +43,7 @@ var flagNames = []struct {
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"},
 	{FlagNoAuth, "no_auth"}, {FlagMayReplicate, "may_replicate"},
-	{FlagFast, "fast"},
+	{FlagFast, "fast"}, {FlagMovableKeys, "movablekeys"},
 }
 
 // Names returns the Redis names of the flags, in COMMAND order.
