@@ -120,9 +120,9 @@ type Node struct {
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
-	inflight sync.WaitGroup
-	stop     chan struct{}
-	done     chan struct{}
+	inflight    sync.WaitGroup
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 var _ resp.Cluster = (*Node)(nil)
