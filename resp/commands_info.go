@@ -35,6 +35,7 @@ var infoSections = []struct {
 	{"server", infoServer},
 	{"clients", infoClients},
 	{"stats", infoStats},
+	{"replication", infoReplication}, // info_replication.go
 	{"keyspace", infoKeyspace},
 }
 

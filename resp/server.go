@@ -31,6 +31,7 @@ type Server struct {
 
 	nextID atomic.Int64
 	stats  serverStats
+	ps     pubsubHub
 
 	runIDOnce sync.Once
 	runIDVal  string
@@ -148,6 +149,7 @@ func (s *Server) accept(nc net.Conn) {
 	go func() {
 		defer s.wg.Done()
 		c.serve()
+		s.ps.drop(c)
 		s.mu.Lock()
 		delete(s.conns, c.id)
 		s.mu.Unlock()
