@@ -104,7 +104,6 @@ func TestForwardedWriteRetriedAfterLostReplyAppliesOnce(t *testing.T) {
 	}
 }
 
-
 // With follower-writes redirect a follower answers MOVED with the leader's
 // client address instead of forwarding.
 func TestFollowerRedirectsWrites(t *testing.T) {

@@ -125,9 +125,9 @@ type Node struct {
 	// drop the reply to a forwarded write (after applying it) when it
 	// returns true.
 	faultDropReply func() bool
-	inflight    sync.WaitGroup
-	stop        chan struct{}
-	done        chan struct{}
+	inflight       sync.WaitGroup
+	stop           chan struct{}
+	done           chan struct{}
 }
 
 var _ resp.Cluster = (*Node)(nil)
