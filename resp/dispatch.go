@@ -108,6 +108,10 @@ func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 	if c.multi != nil && spec.Flags&command.FlagNoMulti != 0 {
 		return nil, &errNotInTxn
 	}
+	if c.srv.ps.subscribed(c) && !subscribeModeAllowed(spec.Name) && c.Proto() == 2 {
+		r := command.Err(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
+		return nil, &r
+	}
 	return spec, nil
 }
 

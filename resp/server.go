@@ -33,6 +33,7 @@ type Server struct {
 
 	nextID atomic.Int64
 	stats  serverStats
+	ps     pubsubHub
 
 	runIDOnce sync.Once
 	runIDVal  string
@@ -86,8 +87,8 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 	}
 	s.cmdStats = info.NewCommandStats()
 	src := info.Sources{Engine: cluster.Engine, Config: conf, Server: s.infoStats, Commands: s.cmdStats}
-	if r, ok := cluster.(info.RaftSource); ok {
-		src.Raft = r
+	if _, ok := cluster.(Admin); ok {
+		src.Raft = adminRaft{s}
 	}
 	if b, ok := cluster.(info.BinlogSource); ok {
 		src.Binlog = b
@@ -164,6 +165,7 @@ func (s *Server) accept(nc net.Conn) {
 	go func() {
 		defer s.wg.Done()
 		c.serve()
+		s.ps.drop(c)
 		s.mu.Lock()
 		delete(s.conns, c.id)
 		s.mu.Unlock()

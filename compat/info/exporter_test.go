@@ -110,7 +110,7 @@ func TestExporterRules(t *testing.T) {
 	require.Len(t, calls, 2)
 
 	for _, p := range RocksDBProperties {
-		m := regexp.MustCompile(`(\w+)_.*?` + p + `:(\d+)`).FindAllStringSubmatch(text, -1)
+		m := regexp.MustCompile(`(\w+)_.*?`+p+`:(\d+)`).FindAllStringSubmatch(text, -1)
 		require.NotEmpty(t, m, p)
 	}
 

@@ -40,8 +40,8 @@ func leaderStatus() RaftStatus {
 		State: "leader", Term: 3, LeaderID: "n1", LeaderAddr: "127.0.0.1:12500", LeaderHost: "127.0.0.1", LeaderPort: 9500,
 		CommitIndex: 42, AppliedIndex: 41, LastLogIndex: 42,
 		Peers: []RaftPeer{
-			{ID: "n1", Addr: "127.0.0.1:12500", Host: "127.0.0.1", Port: 9500, Voter: true, Self: true},
-			{ID: "n2", Addr: "127.0.0.1:12510", Host: "127.0.0.1", Port: 9510, Voter: true, Lag: 7},
+			{ID: "n1", Addr: "127.0.0.1:12500", Host: "127.0.0.1", Port: 9500, Voter: true, Self: true, Connected: true},
+			{ID: "n2", Addr: "127.0.0.1:12510", Host: "127.0.0.1", Port: 9510, Voter: true, Connected: true, Lag: 7},
 		},
 	}
 }

@@ -54,7 +54,7 @@ func (in *Info) replication(_ *request, b *strings.Builder) {
 	if !ok || st.State == "leader" {
 		var slaves []RaftPeer
 		for _, p := range st.Peers {
-			if !p.Self {
+			if !p.Self && p.Connected {
 				slaves = append(slaves, p)
 			}
 		}
@@ -139,6 +139,11 @@ func (in *Info) raft(_ *request, b *strings.Builder) {
 		if p.Self {
 			self = 1
 		}
-		line(b, "raft_peer%d:id=%s,addr=%s,client=%s:%d,suffrage=%s,self=%d,lag=%d", i, p.ID, p.Addr, p.Host, p.Port, suffrage, self, p.Lag)
+		connected := 0
+		if p.Connected {
+			connected = 1
+		}
+		line(b, "raft_peer%d:id=%s,addr=%s,client=%s:%d,suffrage=%s,self=%d,connected=%d,lag=%d",
+			i, p.ID, p.Addr, p.Host, p.Port, suffrage, self, connected, p.Lag)
 	}
 }

@@ -147,7 +147,7 @@ func TestInfoRaft(t *testing.T) {
 	require.Equal(t, "42", kv["raft_commit_index"])
 	require.Equal(t, "41", kv["raft_applied_index"])
 	require.Equal(t, "2", kv["raft_num_peers"])
-	require.Equal(t, "id=n2,addr=127.0.0.1:12510,client=127.0.0.1:9510,suffrage=voter,self=0,lag=7", kv["raft_peer1"])
+	require.Equal(t, "id=n2,addr=127.0.0.1:12510,client=127.0.0.1:9510,suffrage=voter,self=0,connected=1,lag=7", kv["raft_peer1"])
 }
 
 // TestInfoKeyspace follows Pika: INFO keyspace prints the hint only; INFO
@@ -241,4 +241,3 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
-

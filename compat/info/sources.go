@@ -40,6 +40,9 @@ type RaftPeer struct {
 	Voter bool
 	// Self marks this node.
 	Self bool
+	// Connected is true when the member answers (the leader lists the
+	// connected ones as its slaves).
+	Connected bool
 	// Lag is how many log entries the member is known to be behind the
 	// leader (0 when unknown or caught up).
 	Lag uint64
@@ -63,8 +66,9 @@ type RaftStatus struct {
 	Peers       []RaftPeer
 }
 
-// RaftSource is implemented by the node: it reports the Raft member's
-// state. INFO raft and INFO replication are built from it.
+// RaftSource reports the Raft member's state (the RESP server adapts its
+// cluster's Admin interface). INFO raft and INFO replication are built
+// from it.
 type RaftSource interface {
 	RaftStatus() RaftStatus
 }
