@@ -175,13 +175,14 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 		}
 		return
 	}
-	ctx, rerr := c.dataCtx()
+	ctx, release, rerr := c.dataCtx()
 	if rerr != nil {
 		for range argvs {
 			c.reply(*rerr)
 		}
 		return
 	}
+	defer release()
 	ctx.NowMs = now
 	for i, argv := range argvs {
 		r := c.safeRun(specs[i], ctx, argv)
@@ -212,26 +213,30 @@ func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
 
 // runLocal runs a connection or server command on this node.
 func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
-	ctx, rerr := c.dataCtx()
+	ctx, release, rerr := c.dataCtx()
 	if rerr != nil {
 		return *rerr
 	}
+	defer release()
 	return c.safeRun(spec, ctx, argv)
 }
 
-// dataCtx returns a handler context for the selected database.
-func (c *Conn) dataCtx() (*command.Ctx, *command.Reply) {
-	eng := c.srv.cluster.Engine()
+// dataCtx returns a handler context for the selected database and the
+// function that releases the engine (Cluster.AcquireEngine) once the
+// handlers are done; it is nil when the reply is an error.
+func (c *Conn) dataCtx() (*command.Ctx, func(), *command.Reply) {
+	eng, release := c.srv.cluster.AcquireEngine()
 	ctx := &command.Ctx{Engine: eng, Conn: c}
 	if eng != nil {
 		db, err := eng.DB(c.DB())
 		if err != nil {
+			release()
 			r := command.ErrReply(fmt.Errorf("select db %d: %w", c.DB(), err))
-			return nil, &r
+			return nil, nil, &r
 		}
 		ctx.DB = db
 	}
-	return ctx, nil
+	return ctx, release, nil
 }
 
 // safeRun runs a handler; a panic becomes an error reply and a log line
