@@ -58,8 +58,10 @@ func startNode(t *testing.T) *node {
 	stats.Record("get", 3*time.Millisecond)
 	stats.Record("set", 20*time.Millisecond)
 	n.in = info.New(info.Sources{
-		Engine:   func() *engine.Engine { return eng },
-		Server:   func() info.ServerStats { return info.ServerStats{ConnectedClients: 3, CommandsProcessed: 10, Started: time.Now()} },
+		Engine: func() *engine.Engine { return eng },
+		Server: func() info.ServerStats {
+			return info.ServerStats{ConnectedClients: 3, CommandsProcessed: 10, Started: time.Now()}
+		},
 		Commands: stats,
 		Raft:     n.raft,
 	})
