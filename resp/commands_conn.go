@@ -42,6 +42,14 @@ func init() {
 }
 
 func cmdPing(c *command.Ctx, argv [][]byte) command.Reply {
+	if conn := c.Conn.(*Conn); conn.Proto() == 2 && conn.srv.ps.subscribed(conn) {
+		// RESP2 subscribe mode: PING answers in the message format.
+		msg := []byte{}
+		if len(argv) > 1 {
+			msg = argv[1]
+		}
+		return command.Array(command.BulkString("pong"), command.Bulk(msg))
+	}
 	switch len(argv) {
 	case 1:
 		return command.Status("PONG")
@@ -76,6 +84,7 @@ func cmdQuit(c *command.Ctx, _ [][]byte) command.Reply {
 func cmdReset(c *command.Ctx, _ [][]byte) command.Reply {
 	conn := c.Conn.(*Conn)
 	conn.setMulti(nil)
+	conn.srv.ps.drop(conn)
 	conn.mu.Lock()
 	conn.db, conn.proto, conn.name, conn.readonly = 0, 2, "", false
 	if conn.srv.rt.authRequired() {

@@ -40,6 +40,9 @@ type ServerConfig struct {
 	PipelineWrites int
 	// ConfigFile is shown by INFO (config_file).
 	ConfigFile string
+	// ClusterName is the master name SENTINEL commands answer to (Pika
+	// config cluster-name; default "pikaraft").
+	ClusterName string
 	// Shutdown is called, in its own goroutine, when a client runs
 	// SHUTDOWN. Nil makes SHUTDOWN fail.
 	Shutdown func()
@@ -59,6 +62,9 @@ func (c *ServerConfig) fill() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.ClusterName == "" {
+		c.ClusterName = "pikaraft"
 	}
 }
 

@@ -29,6 +29,11 @@ type Conn struct {
 	cancel context.CancelFunc
 	rd     *requestReader
 	out    []byte
+	// wmu serializes socket writes: replies from the connection's
+	// goroutine and pub/sub messages from publishers (pubsub.go).
+	wmu sync.Mutex
+	// subs is the number of pub/sub subscriptions (kept by pubsubHub).
+	subs   atomic.Int32
 	killed atomic.Bool
 	// busy is set while commands run: a client waiting for a slow write
 	// is not idle.
@@ -218,7 +223,9 @@ func (c *Conn) flush() error {
 	if len(c.out) == 0 {
 		return nil
 	}
+	c.wmu.Lock()
 	n, err := c.nc.Write(c.out)
+	c.wmu.Unlock()
 	c.srv.stats.netOutputBytes.Add(int64(n))
 	if cap(c.out) > 1<<20 {
 		c.out = nil

@@ -24,6 +24,8 @@ const (
 	TypeDouble                    // RESP3 ",", RESP2 bulk string
 	TypeBool                      // RESP3 "#", RESP2 integer 0/1
 	TypePairMap                   // RESP3 "%", RESP2 array of [key, value] arrays (XREAD)
+	TypePush                      // RESP3 ">" (pub/sub messages), RESP2 array
+	TypeMulti                     // several replies written one after another (SUBSCRIBE a b)
 )
 
 // Reply is the result of a command: a small tree encoded to RESP2 or RESP3
@@ -235,7 +237,12 @@ func (r Reply) AppendRESP(buf []byte, proto int) []byte {
 			buf = r.Elems[i+1].AppendRESP(buf, proto)
 		}
 		return buf
-	case TypeArray, TypeSet, TypeMap:
+	case TypeMulti:
+		for _, e := range r.Elems {
+			buf = e.AppendRESP(buf, proto)
+		}
+		return buf
+	case TypeArray, TypeSet, TypeMap, TypePush:
 		prefix, n := byte('*'), len(r.Elems)
 		if proto >= 3 {
 			switch r.Type {
@@ -243,6 +250,8 @@ func (r Reply) AppendRESP(buf []byte, proto int) []byte {
 				prefix = '~'
 			case TypeMap:
 				prefix, n = '%', n/2
+			case TypePush:
+				prefix = '>'
 			}
 		}
 		buf = append(buf, prefix)
