@@ -55,7 +55,7 @@ func TestConnectionCommands(t *testing.T) {
 	// INFO and COMMAND.
 	info := do(t, c, "INFO").(string)
 	require.Contains(t, info, "# Server\r\n")
-	require.Contains(t, info, "redis_version:")
+	require.Contains(t, info, "pika_version:3.5.5")
 	require.Contains(t, info, "# Keyspace")
 	require.Contains(t, do(t, c, "INFO", "clients").(string), "connected_clients:")
 	n := do(t, c, "COMMAND", "COUNT").(int64)
