@@ -61,7 +61,10 @@ func (c *Conn) dispatch(batch [][][]byte) {
 		switch {
 		case spec.Flags&command.FlagConnState != 0:
 			c.flushPending()
-			c.reply(c.runLocal(spec, argv))
+			start := time.Now()
+			r := c.runLocal(spec, argv)
+			c.srv.cmdStats.Record(spec.Name, time.Since(start))
+			c.reply(r)
 		case spec.IsWrite():
 			c.addPending(runWrites, spec, argv)
 		default:
@@ -140,7 +143,13 @@ func (c *Conn) flushPending() {
 	case runWrites:
 		group := max(c.srv.cfg.PipelineWrites, 1)
 		for i := 0; i < len(p.argvs); i += group {
-			for _, r := range c.runWrites(p.argvs[i:min(i+group, len(p.argvs))]) {
+			end := min(i+group, len(p.argvs))
+			start := time.Now()
+			replies := c.runWrites(p.argvs[i:end])
+			// One proposal for the group: each command is charged its share.
+			share := time.Since(start) / time.Duration(end-i)
+			for j, r := range replies {
+				c.srv.cmdStats.Record(p.specs[i+j].Name, share)
 				c.reply(r)
 			}
 		}
@@ -156,6 +165,9 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 	c.mu.Lock()
 	stale := c.readonly
 	c.mu.Unlock()
+	// Each read is charged the time since the previous one finished, so
+	// the first also carries the shared wait for ReadTime.
+	last := time.Now()
 	now, err := c.srv.cluster.ReadTime(c.ctx, stale)
 	if err != nil {
 		for range argvs {
@@ -173,7 +185,11 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 	defer release()
 	ctx.NowMs = now
 	for i, argv := range argvs {
-		c.reply(c.safeRun(specs[i], ctx, argv))
+		r := c.safeRun(specs[i], ctx, argv)
+		t := time.Now()
+		c.srv.cmdStats.Record(specs[i].Name, t.Sub(last))
+		last = t
+		c.reply(r)
 	}
 }
 
