@@ -41,9 +41,12 @@ run: deps build
 	mkdir -p $(DATA)
 	./$(BIN)/pikaraft --port $(PORT) --data-dir $(DATA)
 
-# bench runs the Go micro-benchmarks (engine, FSM).
+# bench runs the Go micro-benchmarks (engine, FSM), then redis-benchmark
+# against Redis and a pikaraft node (bench/redis-benchmark.sh; it rewrites
+# its section of docs/BENCHMARKS.md).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./fsm/...
+	./bench/redis-benchmark.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
