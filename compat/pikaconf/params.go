@@ -193,6 +193,9 @@ var params = []param{
 	{name: "latency-tracking", def: "yes", kind: kBool, hidden: true},
 	{name: "client-output-buffer-limit", def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", hidden: true},
 	{name: "proto-max-bulk-len", def: "536870912", kind: kInt, min: 1 << 20, max: 1 << 40, hidden: true},
+	// pikaraft test knob (jepsen-lite's clock nemesis): shifts this node's
+	// local clock; cluster time must not depend on it.
+	{name: "clock-offset-ms", def: "0", kind: kInt, min: -(1 << 40), max: 1 << 40, immutable: true, hidden: true},
 }
 
 var paramIndex = func() map[string]*param {
