@@ -56,13 +56,19 @@ func (s *settings) resolvePaths() error {
 	return nil
 }
 
-// nodeID returns the configured node ID, or the one this data directory
-// was given on its first start (generated then and kept in raft-path).
+// nodeID returns the configured node ID (--node-id or pika.conf), or the
+// one this data directory was given on its first start. The ID in use is
+// kept in raft-path/node-id, so a restart needs no --node-id.
 func (s *settings) nodeID() (string, error) {
+	file := filepath.Join(s.raftDir, "node-id")
 	if id := s.conf.String("node-id"); id != "" {
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			if err := writeNodeID(s.raftDir, file, id); err != nil {
+				return "", err
+			}
+		}
 		return id, nil
 	}
-	file := filepath.Join(s.raftDir, "node-id")
 	if raw, err := os.ReadFile(file); err == nil {
 		if id := strings.TrimSpace(string(raw)); id != "" {
 			return id, nil
@@ -75,13 +81,20 @@ func (s *settings) nodeID() (string, error) {
 		return "", fmt.Errorf("generate node id: %w", err)
 	}
 	id := "node-" + hex.EncodeToString(b[:])
-	if err := os.MkdirAll(s.raftDir, 0o755); err != nil {
-		return "", fmt.Errorf("create raft dir: %w", err)
-	}
-	if err := os.WriteFile(file, []byte(id+"\n"), 0o644); err != nil {
-		return "", fmt.Errorf("write node id: %w", err)
+	if err := writeNodeID(s.raftDir, file, id); err != nil {
+		return "", err
 	}
 	return id, nil
+}
+
+func writeNodeID(dir, file, id string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create raft dir: %w", err)
+	}
+	if err := os.WriteFile(file, []byte(id+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write node id: %w", err)
+	}
+	return nil
 }
 
 // engineOptions maps pika.conf's storage settings onto the engine.
@@ -108,6 +121,17 @@ func (s *settings) nodeConfig(id string) node.Config {
 	if raftPort == 0 {
 		raftPort = s.port + 3000
 	}
+	gossipPort := int(s.conf.Int("gossip-port", 0))
+	if gossipPort == 0 {
+		gossipPort = s.port + 4000
+	}
+	var join []string
+	for _, j := range strings.Split(s.conf.String("join"), ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			join = append(join, j)
+		}
+	}
+	expect := int(s.conf.Int("bootstrap-expect", 0))
 	return node.Config{
 		ID:                id,
 		RaftDir:           s.raftDir,
@@ -115,10 +139,53 @@ func (s *settings) nodeConfig(id string) node.Config {
 		Engine:            s.engineOptions(),
 		RaftBind:          net.JoinHostPort(s.bind, strconv.Itoa(raftPort)),
 		RaftAdvertise:     s.conf.String("raft-advertise"),
-		Bootstrap:         s.conf.Int("bootstrap-expect", 0) <= 1 && s.conf.String("join") == "",
+		Bootstrap:         expect <= 1 && len(join) == 0 && !s.wasClustered(),
 		WriteTimeout:      time.Duration(s.conf.Int("write-timeout-ms", 10000)) * time.Millisecond,
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),
+		RedirectWrites:    s.conf.String("follower-writes") == "redirect",
+		StaleReads:        s.conf.String("read-consistency") == "stale",
+		Membership: node.Membership{
+			GossipBind:        net.JoinHostPort(s.bind, strconv.Itoa(gossipPort)),
+			GossipAdvertise:   s.gossipAdvertise(gossipPort),
+			ClusterName:       s.conf.String("cluster-name"),
+			BootstrapExpect:   expect,
+			Join:              join,
+			DeadServerTimeout: time.Duration(s.conf.Int("raft-dead-server-timeout", 300)) * time.Second,
+		},
 	}
+}
+
+// advertiseHost is the host other nodes and clients reach this node at:
+// raft-advertise's host if set, else the bind address (127.0.0.1 when it
+// is unspecified).
+func (s *settings) advertiseHost() string {
+	if adv := s.conf.String("raft-advertise"); adv != "" {
+		if host, _, err := net.SplitHostPort(adv); err == nil && host != "" {
+			return host
+		}
+	}
+	if ip := net.ParseIP(s.bind); s.bind == "" || (ip != nil && ip.IsUnspecified()) {
+		return "127.0.0.1"
+	}
+	return s.bind
+}
+
+// gossipAdvertise is the gossip address other nodes reach: empty (the bind
+// address) unless raft-advertise names another host.
+func (s *settings) gossipAdvertise(port int) string {
+	if s.conf.String("raft-advertise") == "" {
+		return ""
+	}
+	return net.JoinHostPort(s.advertiseHost(), strconv.Itoa(port))
+}
+
+// wasClustered reports whether this data directory has seen other members
+// (the gossip peers file exists): such a node never bootstraps alone, even
+// if it was stopped before it got any Raft state.
+func (s *settings) wasClustered() bool {
+	_, err := os.Stat(filepath.Join(s.raftDir, "gossip-peers"))
+	return err == nil
 }

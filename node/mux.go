@@ -1,0 +1,133 @@
+package node
+
+import (
+	"bufio"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// rpcMagic is the first byte of a node-internal RPC connection on the Raft
+// port. hashicorp/raft's NetworkTransport starts every connection with an
+// RPC type byte (0..4 in v1.7.3), so any other value can share the port.
+const rpcMagic byte = 'P'
+
+// muxLayer is the Raft transport's stream layer. It listens on the Raft
+// port and hands each accepted connection either to Raft or, when its first
+// byte is rpcMagic, to the node-internal RPC server (write forwarding, read
+// index, status, leave). Node RPC therefore needs no port of its own and
+// travels the same network path as Raft: a partition that cuts Raft
+// between two nodes cuts forwarding between them too.
+type muxLayer struct {
+	ln     net.Listener
+	adv    net.Addr
+	log    *slog.Logger
+	raftCh chan net.Conn
+	rpc    func(net.Conn)
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+var _ raft.StreamLayer = (*muxLayer)(nil)
+
+// newMuxLayer serves ln; rpc handles node RPC connections.
+func newMuxLayer(ln net.Listener, adv net.Addr, log *slog.Logger, rpc func(net.Conn)) *muxLayer {
+	m := &muxLayer{ln: ln, adv: adv, log: log, rpc: rpc, raftCh: make(chan net.Conn), closed: make(chan struct{})}
+	go m.acceptLoop()
+	return m
+}
+
+func (m *muxLayer) acceptLoop() {
+	for {
+		c, err := m.ln.Accept()
+		if err != nil {
+			select {
+			case <-m.closed:
+				return
+			default:
+			}
+			m.log.Warn("raft port: accept failed", "error", err)
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		go m.route(c)
+	}
+}
+
+// route reads the first byte of c and passes c on.
+func (m *muxLayer) route(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	first, err := br.Peek(1)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	bc := &bufferedConn{Conn: c, r: br}
+	if first[0] == rpcMagic {
+		_, _ = br.Discard(1)
+		m.rpc(bc)
+		return
+	}
+	select {
+	case m.raftCh <- bc:
+	case <-m.closed:
+		_ = c.Close()
+	}
+}
+
+// Accept returns the next Raft connection.
+func (m *muxLayer) Accept() (net.Conn, error) {
+	select {
+	case c := <-m.raftCh:
+		return c, nil
+	case <-m.closed:
+		return nil, errors.New("raft port closed")
+	}
+}
+
+// Close stops listening.
+func (m *muxLayer) Close() error {
+	var err error
+	m.closeOnce.Do(func() {
+		close(m.closed)
+		err = m.ln.Close()
+	})
+	return err
+}
+
+// Addr returns the advertised address.
+func (m *muxLayer) Addr() net.Addr { return m.adv }
+
+// Dial opens a Raft connection.
+func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	return net.DialTimeout("tcp", string(address), timeout)
+}
+
+// dialRPC opens a node RPC connection to the node whose Raft address is addr.
+func (m *muxLayer) dialRPC(addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := m.Dial(raft.ServerAddress(addr), timeout)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte{rpcMagic}); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// bufferedConn is a connection whose first bytes were read into r.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
