@@ -187,9 +187,10 @@ func progress(ctx context.Context, done chan struct{}, cfg Config, cnt *counters
 	}
 }
 
-// finalReads reads every key of the workload on every node, locally
-// (READONLY: the node's own applied state, which after convergence must
-// hold every acknowledged write), retrying a failed read a few times.
+// finalReads reads every key of the workload on every node with a
+// linearizable read (ReadIndex: the node's own engine once it has applied
+// everything the leader committed, so each replica's data is checked),
+// retrying a failed read a few times.
 func finalReads(ctx context.Context, c *cluster.Cluster, w workload.Workload, rec *history.Recorder, timeout time.Duration) {
 	reads := w.FinalReads()
 	if len(reads) == 0 {
@@ -197,26 +198,24 @@ func finalReads(ctx context.Context, c *cluster.Cluster, w workload.Workload, re
 	}
 	for i, n := range c.Nodes {
 		conn := n.Client(timeout + time.Second)
-		rctx, cancel := context.WithTimeout(ctx, timeout)
-		err := conn.Do(rctx, "readonly").Err()
-		cancel()
 		for _, op := range reads {
-			for attempt := 0; attempt < 3; attempt++ {
+			for attempt := 0; attempt < 5; attempt++ {
 				op.Type, op.Process, op.Workload, op.Node, op.Time = history.Invoke, 1000000+i, w.Name(), i, 0
 				inv := rec.Add(op)
 				done := inv
 				rctx, cancel := context.WithTimeout(ctx, timeout)
-				if err == nil {
-					err = w.Run(rctx, conn, &done)
-				}
+				err := w.Run(rctx, conn, &done)
 				cancel()
 				done.Time = 0
 				done.Type, done.Error = classify(err, "final-read")
+				if err != nil {
+					done.Values = nil
+				}
 				rec.Add(done)
 				if err == nil {
 					break
 				}
-				err = nil
+				time.Sleep(500 * time.Millisecond)
 			}
 		}
 		conn.Close()
