@@ -108,6 +108,7 @@ func run(args []string) error {
 	}
 	cfg := s.nodeConfig(id)
 	cfg.Logger = log
+	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
