@@ -37,9 +37,20 @@ type Config struct {
 	// RaftAdvertise is the address other nodes reach this one at (default:
 	// RaftBind, with 127.0.0.1 for an unspecified host).
 	RaftAdvertise string
-	// Bootstrap makes a node with no Raft state bootstrap a cluster of
-	// itself alone (the single-node default).
+	// Bootstrap makes a node with no Raft state bootstrap a cluster: of
+	// Peers when set (every node of a static cluster bootstraps the same
+	// configuration, which is harmless), else of itself alone (the
+	// single-node default).
 	Bootstrap bool
+	// Peers is the static bootstrap configuration (see ParsePeers); it
+	// must include this node at its advertised Raft address.
+	Peers []Peer
+	// DialMap makes this node dial another address for a peer's Raft
+	// address (test-only: fault-injecting proxies; see ParseDialMap).
+	DialMap map[string]string
+	// ClientAddr is the host:port clients reach this node's RESP port at;
+	// peers learn it over the Raft port (SENTINEL, ROLE).
+	ClientAddr string
 	// WriteTimeout bounds how long a write waits for leadership and then
 	// for its entry to apply (default 10s).
 	WriteTimeout time.Duration
@@ -92,7 +103,13 @@ type Node struct {
 	fsm   *fsm.FSM
 	raft  *raft.Raft
 	trans *raft.NetworkTransport
+	mux   *muxLayer
 	bolt  *raftboltdb.BoltStore
+
+	clientAddrs addrBook
+	leaderMu    sync.Mutex
+	lastLeader  knownLeader // guarded by leaderMu
+	leaderFns   []func(old, new resp.NodeStatus)
 
 	// ready is closed once this node, as leader, has applied an entry of
 	// its own term; it is replaced on every leadership change.
@@ -152,13 +169,22 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}
-	if n.trans, err = newTransport(cfg, n.log); err != nil {
+	if n.mux, n.trans, err = newTransport(cfg, n.log); err != nil {
 		return nil, err
 	}
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.bolt, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
+	_ = n.mux.Handle(MuxPeerInfo, n.servePeerInfo)
+	_ = n.mux.Handle(MuxAdmin, n.serveAdmin)
+	obsCh := make(chan raft.Observation, 16)
+	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	n.raft.RegisterObserver(obs)
+	go n.watchLeader(obsCh, obs)
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
@@ -267,12 +293,14 @@ func (n *Node) checkEngineNotAhead(snapIndex uint64) error {
 	return nil
 }
 
-func newTransport(cfg Config, log *slog.Logger) (*raft.NetworkTransport, error) {
+// newTransport starts the Raft transport on a muxLayer (the Raft port also
+// carries pikaraft's node-to-node protocols, and honours the dial map).
+func newTransport(cfg Config, log *slog.Logger) (*muxLayer, *raft.NetworkTransport, error) {
 	adv := cfg.RaftAdvertise
 	if adv == "" {
 		host, port, err := net.SplitHostPort(cfg.RaftBind)
 		if err != nil {
-			return nil, fmt.Errorf("node: raft bind address %q: %w", cfg.RaftBind, err)
+			return nil, nil, fmt.Errorf("node: raft bind address %q: %w", cfg.RaftBind, err)
 		}
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 			host = "127.0.0.1"
@@ -281,13 +309,19 @@ func newTransport(cfg Config, log *slog.Logger) (*raft.NetworkTransport, error) 
 	}
 	addr, err := net.ResolveTCPAddr("tcp", adv)
 	if err != nil {
-		return nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
+		return nil, nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
 	}
-	t, err := raft.NewTCPTransportWithLogger(cfg.RaftBind, addr, 3, 10*time.Second, newHCLog(log, "raft-net"))
+	if addr.IP == nil || addr.IP.IsUnspecified() {
+		return nil, nil, fmt.Errorf("node: raft advertise address %q is not an address peers can dial", adv)
+	}
+	m, err := newMuxLayer(cfg.RaftBind, addr, cfg.DialMap, log)
 	if err != nil {
-		return nil, fmt.Errorf("node: raft transport on %s: %w", cfg.RaftBind, err)
+		return nil, nil, err
 	}
-	return t, nil
+	t := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: m, MaxPool: 3, Timeout: 10 * time.Second, Logger: newHCLog(log, "raft-net"),
+	})
+	return m, t, nil
 }
 
 // bootstrap forms a one-voter cluster when asked to and there is no state.
@@ -302,13 +336,14 @@ func (n *Node) bootstrap(logs raft.LogStore, snaps raft.SnapshotStore) error {
 	if has {
 		return nil
 	}
-	conf := raft.Configuration{Servers: []raft.Server{{
-		Suffrage: raft.Voter, ID: raft.ServerID(n.cfg.ID), Address: n.trans.LocalAddr(),
-	}}}
+	conf, err := n.bootstrapConfiguration()
+	if err != nil {
+		return err
+	}
 	if err := n.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 		return fmt.Errorf("node: bootstrap: %w", err)
 	}
-	n.log.Info("bootstrapped a single-node cluster", "id", n.cfg.ID)
+	n.log.Info("bootstrapped a cluster", "id", n.cfg.ID, "voters", len(conf.Servers))
 	return nil
 }
 
@@ -332,7 +367,8 @@ func (n *Node) now() int64 {
 }
 
 // Close shuts the node down: new writes are refused, in-flight ones get up
-// to WriteTimeout to finish, then Raft stops (and with it the FSM), then
+// to WriteTimeout to finish, a leader hands leadership to another voter,
+// then Raft stops (and with it the FSM), then
 // the stores and the engine close.
 func (n *Node) Close() error {
 	n.mu.Lock()
@@ -350,6 +386,7 @@ func (n *Node) Close() error {
 	case <-time.After(n.cfg.WriteTimeout):
 		n.log.Warn("shutdown: in-flight writes did not finish in time")
 	}
+	n.handOffLeadership()
 	var errs []error
 	if err := n.raft.Shutdown().Error(); err != nil {
 		errs = append(errs, fmt.Errorf("raft shutdown: %w", err))

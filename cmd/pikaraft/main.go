@@ -37,6 +37,7 @@ func parseFlags(args []string) (*settings, error) {
 	dataDir := fs.String("data-dir", "./data", "data directory: holds db/, log/, raft/, dump/ unless pika.conf sets their paths")
 	nodeID := fs.String("node-id", "", "Raft node ID (default: pika.conf's node-id, else generated once and kept in the data directory)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	peers := fs.String("peers", "", "static cluster: id1=host:raftport,id2=... (this node included); every node bootstraps it")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
 		fs.PrintDefaults()
@@ -62,6 +63,11 @@ func parseFlags(args []string) (*settings, error) {
 	if *nodeID != "" {
 		if err := conf.Override("node-id", *nodeID); err != nil {
 			return nil, fmt.Errorf("--node-id: %w", err)
+		}
+	}
+	if *peers != "" {
+		if err := conf.Override("peers", *peers); err != nil {
+			return nil, fmt.Errorf("--peers: %w", err)
 		}
 	}
 	s := &settings{conf: conf, bind: *bind, port: int(conf.Int("port", 9221)), dataDir: *dataDir, logLevel: *logLevel}
@@ -93,7 +99,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := s.nodeConfig(id)
+	cfg, err := s.nodeConfig(id)
+	if err != nil {
+		return err
+	}
 	cfg.Logger = log
 	n, err := node.Open(cfg)
 	if err != nil {

@@ -103,22 +103,49 @@ func (s *settings) engineOptions() engine.Options {
 }
 
 // nodeConfig builds the Raft node's configuration.
-func (s *settings) nodeConfig(id string) node.Config {
+func (s *settings) nodeConfig(id string) (node.Config, error) {
 	raftPort := int(s.conf.Int("raft-port", 0))
 	if raftPort == 0 {
 		raftPort = s.port + 3000
 	}
+	peers, err := node.ParsePeers(s.conf.String("peers"))
+	if err != nil {
+		return node.Config{}, fmt.Errorf("peers: %w", err)
+	}
+	dialMap, err := node.ParseDialMap(s.conf.String("raft-dial-map"))
+	if err != nil {
+		return node.Config{}, err
+	}
 	return node.Config{
+		Peers:             peers,
+		DialMap:           dialMap,
+		ClientAddr:        s.clientAddr(),
 		ID:                id,
 		RaftDir:           s.raftDir,
 		DBPath:            s.dbPath,
 		Engine:            s.engineOptions(),
 		RaftBind:          net.JoinHostPort(s.bind, strconv.Itoa(raftPort)),
 		RaftAdvertise:     s.conf.String("raft-advertise"),
-		Bootstrap:         s.conf.Int("bootstrap-expect", 0) <= 1 && s.conf.String("join") == "",
+		Bootstrap:         len(peers) > 0 || (s.conf.Int("bootstrap-expect", 0) <= 1 && s.conf.String("join") == ""),
 		WriteTimeout:      time.Duration(s.conf.Int("write-timeout-ms", 10000)) * time.Millisecond,
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+	}, nil
+}
+
+// clientAddr is the client address this node advertises to its peers: the
+// host of raft-advertise when set, else the bind address (127.0.0.1 for an
+// unspecified one), with the client port.
+func (s *settings) clientAddr() string {
+	host := s.bind
+	if adv := s.conf.String("raft-advertise"); adv != "" {
+		if h, _, err := net.SplitHostPort(adv); err == nil && h != "" {
+			host = h
+		}
 	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(s.port))
 }

@@ -151,6 +151,8 @@ var params = []param{
 	{name: "gossip-port", def: "0", kind: kInt, min: 0, max: 65535, immutable: true},
 	{name: "bootstrap-expect", def: "0", kind: kInt, min: 0, max: 9, immutable: true},
 	{name: "join", def: "", immutable: true},
+	{name: "peers", def: "", immutable: true},
+	{name: "raft-dial-map", def: "", immutable: true},
 	{name: "cluster-name", def: "pikaraft", immutable: true},
 	{name: "raft-dead-server-timeout", def: "300", kind: kInt, min: 1, max: 1 << 31},
 	{name: "leave-on-terminate", def: "no", kind: kBool},

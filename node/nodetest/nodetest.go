@@ -78,6 +78,9 @@ type Options struct {
 	Config string
 	// Args are extra command-line flags.
 	Args []string
+	// Port is the client port to use (0: a free one is picked; Raft is on
+	// Port+3000).
+	Port int
 }
 
 // Server is one running (or stopped) pikaraft process.
@@ -109,6 +112,13 @@ func Start(t testing.TB, opts Options) *Server {
 			}
 		}
 	})
+	if opts.Port != 0 {
+		s.Port = opts.Port
+		if err := s.start(); err != nil {
+			t.Fatalf("nodetest: start server on port %d: %v", opts.Port, err)
+		}
+		return s
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		s.Port = freePortPair(t)
@@ -119,6 +129,9 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Fatalf("nodetest: start server: %v", err)
 	return nil
 }
+
+// FreePort returns a client port P whose companion ports are free now.
+func FreePort(t testing.TB) int { return freePortPair(t) }
 
 // freePortPair returns a port P such that P and P+3000 (Raft) are free now.
 func freePortPair(t testing.TB) int {
