@@ -28,6 +28,12 @@ type FSM struct {
 	eng        atomic.Pointer[engine.Engine]
 	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
+	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
+
+	// swap is held for reading by everyone who uses the engine outside the
+	// FSM goroutine (AcquireEngine) and for writing while a restore closes
+	// and replaces it, so no read ever touches a closed engine.
+	swapMu sync.RWMutex
 
 	mu      sync.Mutex
 	advance chan struct{} // closed (and replaced) whenever applied grows
@@ -138,7 +144,39 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 	f.leaderTime.Store(now)
 	eng := f.eng.Load()
 	eng.SetExpiryHorizon(now)
-	return f.exec(eng, l.Index, now, e)
+	replies := f.execDedup(eng, l.Index, now, e)
+	if f.lastCmd/dedupGCEvery != l.Index/dedupGCEvery {
+		w := engine.Writer{Pos: engine.Pos{Index: l.Index, Sub: uint32(len(e.Cmds)) + 1}, NowMs: now}
+		if err := gcDedup(eng, w); err != nil {
+			f.log.Error("fsm: sweep dedup table", "index", l.Index, "error", err)
+		}
+	}
+	f.lastCmd = l.Index
+	return replies
+}
+
+// execDedup executes an entry; one that carries a client ID and sequence
+// already applied returns the stored replies instead, and a new one stores
+// its replies (see dedup.go) at position (index, len(cmds)).
+func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
+	if !e.HasClient {
+		return f.exec(eng, index, now, e)
+	}
+	rec, err := lookupDedup(eng, e.ClientID, now)
+	if err != nil {
+		f.log.Error("fsm: dedup lookup", "index", index, "error", err)
+		return errorReplies(len(e.Cmds), command.ErrReply(err))
+	}
+	if rec != nil && rec.Seq >= e.Seq {
+		return dedupReplies(rec, e.Seq, len(e.Cmds))
+	}
+	replies := f.exec(eng, index, now, e)
+	rec = &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
+	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
+	if err := eng.UpdateMeta(w, []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}); err != nil {
+		f.log.Error("fsm: store dedup record", "index", index, "error", err)
+	}
+	return replies
 }
 
 // exec runs the entry's commands one after another and returns their replies.

@@ -164,9 +164,13 @@ func verifyEngine(dir string, opts engine.Options, m *Manifest) error {
 	return nil
 }
 
-// swap closes the engine, moves tmp into place and reopens it.
+// swap closes the engine, moves tmp into place and reopens it, holding
+// the engine guard (see AcquireEngine) so that no reader uses the engine
+// while it is closed.
 func (f *FSM) swap(tmp string) error {
 	old := f.path + oldSuffix
+	f.swapMu.Lock()
+	defer f.swapMu.Unlock()
 	if err := f.eng.Load().Close(); err != nil {
 		return fmt.Errorf("close engine: %w", err)
 	}

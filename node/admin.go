@@ -45,7 +45,7 @@ func (n *Node) Leader(ctx context.Context) (resp.NodeStatus, bool) {
 		return resp.NodeStatus{}, false
 	}
 	st := resp.NodeStatus{ID: string(id), RaftAddr: string(addr), State: "leader", Suffrage: "voter"}
-	if ca, err := n.clientAddrOf(string(addr)); err == nil {
+	if ca, err := n.clientAddrFor(ctx, string(addr)); err == nil {
 		st.ClientAddr = ca
 	} else {
 		n.log.Debug("leader's client address unknown", "leader", id, "error", err)
@@ -77,10 +77,10 @@ func (n *Node) Status(ctx context.Context) resp.ClusterStatus {
 		go func(i int, srv raft.Server) {
 			defer wg.Done()
 			st := resp.NodeStatus{ID: string(srv.ID), RaftAddr: string(srv.Address)}
-			if pi, err := n.queryPeer(string(srv.Address)); err == nil {
+			if pi, err := n.queryPeer(ctx, string(srv.Address)); err == nil {
 				st = n.statusOf(pi, string(srv.Address), self.CommitIndex)
 				st.Reachable = true
-			} else if ca, ok := n.clientAddrs.get(string(srv.Address)); ok {
+			} else if ca, ok := n.knownClientAddr(string(srv.Address)); ok {
 				st.ClientAddr = ca
 			}
 			st.Suffrage = suffrageName(srv.Suffrage)

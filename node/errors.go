@@ -14,4 +14,7 @@ var (
 	ErrOutcomeUnknown = errors.New("TRYAGAIN write outcome unknown")
 	// ErrReadNotLeader: a linearizable read on a node that is not the leader.
 	ErrReadNotLeader = errors.New("TRYAGAIN not the leader, cannot serve a linearizable read (use READONLY for stale reads)")
+	// ErrReadNoLeader: a linearizable read on a follower that could not get
+	// a read index from a leader in time.
+	ErrReadNoLeader = errors.New("TRYAGAIN no leader confirmed a linearizable read in time (use READONLY for stale reads)")
 )

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"context"
+
 	"github.com/hashicorp/raft"
 
 	"github.com/pikaraft/pikaraft/resp"
@@ -42,7 +44,7 @@ func (n *Node) watchLeader(ch chan raft.Observation, obs *raft.Observer) {
 			if old.id == lo.LeaderID && old.addr == lo.LeaderAddr {
 				continue
 			}
-			ca, err := n.clientAddrOf(string(lo.LeaderAddr))
+			ca, err := n.clientAddrFor(context.Background(), string(lo.LeaderAddr))
 			if err != nil {
 				n.log.Warn("new leader's client address unknown", "leader", lo.LeaderID, "error", err)
 			}

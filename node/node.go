@@ -48,9 +48,6 @@ type Config struct {
 	// DialMap makes this node dial another address for a peer's Raft
 	// address (test-only: fault-injecting proxies; see ParseDialMap).
 	DialMap map[string]string
-	// ClientAddr is the host:port clients reach this node's RESP port at;
-	// peers learn it over the Raft port (SENTINEL, ROLE).
-	ClientAddr string
 	// WriteTimeout bounds how long a write waits for leadership and then
 	// for its entry to apply (default 10s).
 	WriteTimeout time.Duration
@@ -64,6 +61,19 @@ type Config struct {
 	// HeartbeatTimeout and ElectionTimeout tune failure detection
 	// (defaults 1s each, hashicorp/raft's).
 	HeartbeatTimeout, ElectionTimeout time.Duration
+	// ClientAddr is this node's client (RESP) address as other nodes and
+	// clients reach it (MOVED redirects, Sentinel replies).
+	ClientAddr string
+	// RedirectWrites makes a follower answer writes with "MOVED 0
+	// <leader client address>" instead of forwarding them (pika.conf
+	// follower-writes redirect).
+	RedirectWrites bool
+	// StaleReads serves every read from the local engine at once (pika.conf
+	// read-consistency stale).
+	StaleReads bool
+	// Membership configures discovery with memberlist (membership.go);
+	// a zero GossipBind runs without it.
+	Membership Membership
 	// Logger receives every log line (default slog.Default()).
 	Logger *slog.Logger
 	// Clock returns the local time in Unix ms (default the system clock;
@@ -104,12 +114,12 @@ type Node struct {
 	raft  *raft.Raft
 	trans *raft.NetworkTransport
 	mux   *muxLayer
+	rpc   *rpcClient
 	bolt  *raftboltdb.BoltStore
 
-	clientAddrs addrBook
-	leaderMu    sync.Mutex
-	lastLeader  knownLeader // guarded by leaderMu
-	leaderFns   []func(old, new resp.NodeStatus)
+	leaderMu   sync.Mutex
+	lastLeader knownLeader // guarded by leaderMu
+	leaderFns  []func(old, new resp.NodeStatus)
 
 	// ready is closed once this node, as leader, has applied an entry of
 	// its own term; it is replaced on every leadership change.
@@ -117,11 +127,14 @@ type Node struct {
 	ready   chan struct{}
 	changed chan struct{} // closed and replaced on every leadership change
 
-	verifier *verifier
-	closing  bool // guarded by mu
-	inflight sync.WaitGroup
-	stop     chan struct{}
-	done     chan struct{}
+	verifier    *verifier
+	sessions    sessionPool       // forwarding identities (forward.go)
+	clientAddrs map[string]string // raft address -> client address, guarded by mu
+	members     *membership       // nil without gossip
+	closing     bool              // guarded by mu
+	inflight    sync.WaitGroup
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 var _ resp.Cluster = (*Node)(nil)
@@ -137,7 +150,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: create raft dir: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), changed: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -169,15 +182,14 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}
-	if n.mux, n.trans, err = newTransport(cfg, n.log); err != nil {
+	if n.trans, err = n.newTransport(); err != nil {
 		return nil, err
 	}
+	n.rpc = newRPCClient(n.mux.dialRPC)
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.bolt, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
-	_ = n.mux.Handle(MuxPeerInfo, n.servePeerInfo)
-	_ = n.mux.Handle(MuxAdmin, n.serveAdmin)
 	obsCh := make(chan raft.Observation, 16)
 	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)
@@ -190,6 +202,14 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	go n.watchLeadership()
+	if n.cfg.Membership.GossipBind != "" {
+		if n.members, err = n.startMembership(); err != nil {
+			close(n.stop)
+			<-n.done
+			_ = n.raft.Shutdown().Error()
+			return nil, err
+		}
+	}
 	ok = true
 	n.log.Info("node started", "id", cfg.ID, "raft", n.trans.LocalAddr(), "applied", eng.Applied().Index)
 	return n, nil
@@ -293,14 +313,15 @@ func (n *Node) checkEngineNotAhead(snapIndex uint64) error {
 	return nil
 }
 
-// newTransport starts the Raft transport on a muxLayer (the Raft port also
-// carries pikaraft's node-to-node protocols, and honours the dial map).
-func newTransport(cfg Config, log *slog.Logger) (*muxLayer, *raft.NetworkTransport, error) {
+// newTransport listens on the Raft port and returns the Raft transport on
+// a muxLayer that also serves node RPC (rpc.go).
+func (n *Node) newTransport() (*raft.NetworkTransport, error) {
+	cfg := n.cfg
 	adv := cfg.RaftAdvertise
 	if adv == "" {
 		host, port, err := net.SplitHostPort(cfg.RaftBind)
 		if err != nil {
-			return nil, nil, fmt.Errorf("node: raft bind address %q: %w", cfg.RaftBind, err)
+			return nil, fmt.Errorf("node: raft bind address %q: %w", cfg.RaftBind, err)
 		}
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 			host = "127.0.0.1"
@@ -309,19 +330,23 @@ func newTransport(cfg Config, log *slog.Logger) (*muxLayer, *raft.NetworkTranspo
 	}
 	addr, err := net.ResolveTCPAddr("tcp", adv)
 	if err != nil {
-		return nil, nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
+		return nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
 	}
 	if addr.IP == nil || addr.IP.IsUnspecified() {
-		return nil, nil, fmt.Errorf("node: raft advertise address %q is not an address peers can dial", adv)
+		return nil, fmt.Errorf("node: raft advertise address %q is not an address peers can dial", adv)
 	}
-	m, err := newMuxLayer(cfg.RaftBind, addr, cfg.DialMap, log)
+	ln, err := net.Listen("tcp", cfg.RaftBind)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("node: raft transport on %s: %w", cfg.RaftBind, err)
 	}
-	t := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream: m, MaxPool: 3, Timeout: 10 * time.Second, Logger: newHCLog(log, "raft-net"),
-	})
-	return m, t, nil
+	n.mux = newMuxLayer(ln, addr, n.log, n.serveRPC)
+	n.mux.dialMap = cfg.DialMap
+	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  n.mux,
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  newHCLog(n.log, "raft-net"),
+	}), nil
 }
 
 // bootstrap forms a one-voter cluster when asked to and there is no state.
@@ -347,8 +372,13 @@ func (n *Node) bootstrap(logs raft.LogStore, snaps raft.SnapshotStore) error {
 	return nil
 }
 
-// Engine returns the storage engine (a snapshot install replaces it).
+// Engine returns the storage engine (a snapshot install replaces it: use
+// AcquireEngine to read data).
 func (n *Node) Engine() *engine.Engine { return n.fsm.Engine() }
+
+// AcquireEngine returns the engine and its release function; a snapshot
+// install waits until it is released (see fsm.FSM.AcquireEngine).
+func (n *Node) AcquireEngine() (*engine.Engine, func()) { return n.fsm.AcquireEngine() }
 
 // Raft returns the Raft instance (admin commands, tests).
 func (n *Node) Raft() *raft.Raft { return n.raft }
@@ -388,6 +418,9 @@ func (n *Node) Close() error {
 	}
 	n.handOffLeadership()
 	var errs []error
+	if n.members != nil {
+		n.members.shutdown()
+	}
 	if err := n.raft.Shutdown().Error(); err != nil {
 		errs = append(errs, fmt.Errorf("raft shutdown: %w", err))
 	}
@@ -400,6 +433,9 @@ func (n *Node) Close() error {
 // closeStores closes the transport, the log store and the engine.
 func (n *Node) closeStores() error {
 	var errs []error
+	if n.rpc != nil {
+		n.rpc.close()
+	}
 	if n.trans != nil {
 		if err := n.trans.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close transport: %w", err))
@@ -411,7 +447,7 @@ func (n *Node) closeStores() error {
 		}
 	}
 	if n.fsm != nil {
-		if err := n.fsm.Engine().Close(); err != nil {
+		if err := n.fsm.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close engine: %w", err))
 		}
 	}

@@ -1,26 +1,23 @@
 package node
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"io"
-	"net"
-	"sync"
 	"time"
 )
 
-// PeerInfo is what a node tells a peer about itself over the Raft port
-// (selector MuxPeerInfo): its client address, which is how a node learns
-// where the leader's clients connect (SENTINEL, ROLE, INFO replication),
-// and its Raft progress, which is how RAFT STATUS shows a follower's lag.
+// PeerInfo is what a node tells a peer about itself over node RPC
+// (opPeerInfo): its client address, which is how a node learns where the
+// leader's clients connect (SENTINEL, ROLE, INFO replication), and its Raft
+// progress, which is how RAFT STATUS shows a follower's lag.
 type PeerInfo struct {
-	ID           string `json:"id"`
-	ClientAddr   string `json:"client_addr"`
-	State        string `json:"state"`
-	Term         uint64 `json:"term"`
-	LastIndex    uint64 `json:"last_index"`
-	CommitIndex  uint64 `json:"commit_index"`
-	AppliedIndex uint64 `json:"applied_index"`
+	ID           string
+	ClientAddr   string
+	State        string
+	Term         uint64
+	LastIndex    uint64
+	CommitIndex  uint64
+	AppliedIndex uint64
 }
 
 // peerInfoTimeout bounds one PeerInfo exchange.
@@ -39,71 +36,45 @@ func (n *Node) localInfo() PeerInfo {
 	}
 }
 
-// servePeerInfo answers one PeerInfo request: the reply is one JSON object.
-func (n *Node) servePeerInfo(c net.Conn) {
-	defer c.Close()
-	_ = c.SetWriteDeadline(time.Now().Add(peerInfoTimeout))
-	if err := json.NewEncoder(c).Encode(n.localInfo()); err != nil {
-		n.log.Debug("peer info: reply failed", "to", c.RemoteAddr(), "error", err)
-	}
-}
-
 // queryPeer asks the node at raftAddr for its PeerInfo and remembers its
 // client address.
-func (n *Node) queryPeer(raftAddr string) (PeerInfo, error) {
-	c, err := n.mux.DialProtocol(raftAddr, MuxPeerInfo, peerInfoTimeout)
+func (n *Node) queryPeer(ctx context.Context, raftAddr string) (PeerInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, peerInfoTimeout)
+	defer cancel()
+	resp, err := n.rpc.call(ctx, raftAddr, &rpcRequest{Op: opPeerInfo})
 	if err != nil {
 		return PeerInfo{}, fmt.Errorf("peer info from %s: %w", raftAddr, err)
 	}
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(peerInfoTimeout))
-	var pi PeerInfo
-	if err := json.NewDecoder(io.LimitReader(c, 64<<10)).Decode(&pi); err != nil {
-		return PeerInfo{}, fmt.Errorf("peer info from %s: %w", raftAddr, err)
+	if resp.Info == nil {
+		return PeerInfo{}, fmt.Errorf("peer info from %s: %s", raftAddr, resp.Err)
 	}
-	n.clientAddrs.put(raftAddr, pi.ClientAddr)
-	return pi, nil
+	if resp.Info.ClientAddr != "" {
+		n.mu.Lock()
+		n.clientAddrs[raftAddr] = resp.Info.ClientAddr
+		n.mu.Unlock()
+	}
+	return *resp.Info, nil
 }
 
-// clientAddrOf returns the client address of the node at raftAddr: this
-// node's own, a remembered one, or one asked for now.
-func (n *Node) clientAddrOf(raftAddr string) (string, error) {
+// knownClientAddr returns the remembered client address of the node at
+// raftAddr without asking it.
+func (n *Node) knownClientAddr(raftAddr string) (string, bool) {
 	if raftAddr == string(n.trans.LocalAddr()) {
-		return n.cfg.ClientAddr, nil
+		return n.cfg.ClientAddr, true
 	}
-	if a, ok := n.clientAddrs.get(raftAddr); ok {
-		return a, nil
-	}
-	pi, err := n.queryPeer(raftAddr)
-	if err != nil {
-		return "", err
-	}
-	return pi.ClientAddr, nil
-}
-
-// addrBook remembers peers' client addresses by Raft address. A node keeps
-// its client address across restarts in practice, and a stale entry is
-// replaced by the next successful query.
-type addrBook struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (b *addrBook) get(raftAddr string) (string, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	a, ok := b.m[raftAddr]
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a, ok := n.clientAddrs[raftAddr]
 	return a, ok
 }
 
-func (b *addrBook) put(raftAddr, clientAddr string) {
-	if clientAddr == "" {
-		return
+// clientAddrFor returns the client address of the node at raftAddr: this
+// node's own, a remembered one, or one asked for now (peerInfoTimeout).
+func (n *Node) clientAddrFor(ctx context.Context, raftAddr string) (string, error) {
+	if a, ok := n.knownClientAddr(raftAddr); ok && a != "" {
+		return a, nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string]string{}
-	}
-	b.m[raftAddr] = clientAddr
+	ctx, cancel := context.WithTimeout(ctx, peerInfoTimeout)
+	defer cancel()
+	return n.clientAddrOf(ctx, raftAddr)
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/pikaraft/pikaraft/resp/command"
 )
 
-// Write proposes cmds against database db as one log entry stamped with the
-// cluster time and a random seed, waits until the FSM applied it and
-// returns its replies.
+// Write proposes cmds against database db as one log entry and returns
+// their replies. On the leader the entry is proposed at once; on a
+// follower it is forwarded to the leader (forward.go) or, with
+// FollowerWrites "redirect", refused with a MOVED error naming the leader.
+// While there is no leader the write waits up to WriteTimeout.
 func (n *Node) Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Reply, error) {
 	n.mu.Lock()
 	if n.closing {
@@ -28,10 +30,24 @@ func (n *Node) Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Re
 
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.WriteTimeout)
 	defer cancel()
-	if err := n.waitLeader(ctx); err != nil {
-		return nil, err
+	if n.IsLeader() {
+		return n.propose(ctx, &fsm.Entry{DB: db, Cmds: cmds})
 	}
-	e := fsm.Entry{DB: db, Cmds: cmds, LeaderTimeMs: n.now(), Seed: rand.Uint64()}
+	if n.cfg.RedirectWrites {
+		return nil, n.redirect(ctx)
+	}
+	return n.forward(ctx, db, cmds)
+}
+
+// propose stamps e with the cluster time and a random seed, hands it to
+// Raft, waits until the FSM applied it and returns its replies. It fails
+// with ErrNoLeader when the entry certainly did not reach the log (this
+// node is not the leader), and with ErrOutcomeUnknown once it may have.
+func (n *Node) propose(ctx context.Context, e *fsm.Entry) ([]command.Reply, error) {
+	if !n.IsLeader() {
+		return nil, ErrNoLeader
+	}
+	e.LeaderTimeMs, e.Seed = n.now(), rand.Uint64()
 	enqueue := n.cfg.WriteTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		enqueue = time.Until(dl)

@@ -155,7 +155,10 @@ func TestRoleAndInfoReplication(t *testing.T) {
 	require.Equal(t, []any{"slave", "127.0.0.1", int64(9221), "connected", int64(97)}, role)
 	info, err := c.Info(ctx, "replication").Result()
 	require.NoError(t, err)
-	require.Contains(t, info, "# Replication\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:9221\r\nmaster_link_status:up\r\n")
+	require.Contains(t, info, "# Replication(SLAVE)\r\nrole:slave\r\nReplicationID:\r\nmaster_host:127.0.0.1\r\nmaster_port:9221\r\nmaster_link_status:up\r\n")
+	info, err = c.Info(ctx, "raft").Result()
+	require.NoError(t, err)
+	require.Contains(t, info, "raft_state:follower\r\n")
 	require.Contains(t, info, "raft_leader_id:n1\r\n")
 
 	fa.mu.Lock()
@@ -167,7 +170,7 @@ func TestRoleAndInfoReplication(t *testing.T) {
 		"the leader lists the followers that answer, with their applied index")
 	info, err = c.Info(ctx, "replication").Result()
 	require.NoError(t, err)
-	require.Contains(t, info, "role:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=9222,state=online,offset=97,lag=3\r\n")
+	require.Contains(t, info, "role:master\r\nReplicationID:\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=9222,conn_fd=0,lag=(db0:3)(db1:3)\r\n")
 }
 
 func TestRaftAdminCommands(t *testing.T) {

@@ -18,8 +18,14 @@ type Cluster interface {
 	// ReadTime waits until this node may serve a read at the connection's
 	// consistency and returns the cluster time (Unix ms) that decides expiry.
 	ReadTime(ctx context.Context, stale bool) (int64, error)
-	// Engine is the node's storage engine.
+	// Engine is the node's storage engine, for facts that survive a
+	// snapshot install (NumDBs). Data access goes through AcquireEngine.
 	Engine() *engine.Engine
+	// AcquireEngine returns the storage engine for running handlers and
+	// the function that releases it; a snapshot install that replaces the
+	// engine waits until every holder released it. Call it after ReadTime
+	// and release it promptly.
+	AcquireEngine() (*engine.Engine, func())
 }
 
 // ConfigStore is the server configuration as CONFIG GET/SET/REWRITE see it.

@@ -59,6 +59,7 @@ func cmdConfig(c *command.Ctx, argv [][]byte) command.Reply {
 			return command.WrongArity("config|resetstat")
 		}
 		srv.stats.reset()
+		srv.cmdStats.Reset()
 		return command.OK()
 	case "help":
 		return command.Array(

@@ -3,19 +3,15 @@ package resp
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
-	"os"
-	"runtime"
-	"strings"
-	"time"
+	"strconv"
 
+	"github.com/pikaraft/pikaraft/compat/info"
 	"github.com/pikaraft/pikaraft/resp/command"
 )
 
-// INFO with the basic sections (server, clients, stats, keyspace), field
-// names as Pika 3.5.5 prints them. The compat layer replaces this with
-// Pika's full INFO later.
+// INFO is Pika 3.5.5's, rendered by compat/info from this server's
+// counters, the engine, the Raft node and the binlog.
 
 func init() {
 	command.Commands.Register(&command.Spec{
@@ -27,107 +23,46 @@ func init() {
 	})
 }
 
-// infoSections are the sections in the order INFO prints them.
-var infoSections = []struct {
-	name string
-	fn   func(*Server, *strings.Builder)
-}{
-	{"server", infoServer},
-	{"clients", infoClients},
-	{"stats", infoStats},
-	{"replication", infoReplication}, // info_replication.go
-	{"keyspace", infoKeyspace},
-}
-
 func cmdInfo(c *command.Ctx, argv [][]byte) command.Reply {
 	srv := c.Conn.(*Conn).srv
-	want := map[string]bool{}
-	all := len(argv) == 1
-	for _, a := range argv[1:] {
-		s := strings.ToLower(string(a))
-		switch s {
-		case "all", "default", "everything":
-			all = true
-		default:
-			want[s] = true
-		}
+	args := make([]string, len(argv)-1)
+	for i, a := range argv[1:] {
+		args[i] = string(a)
 	}
-	var b strings.Builder
-	for _, sec := range infoSections {
-		if !all && !want[sec.name] {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("\r\n")
-		}
-		sec.fn(srv, &b)
-	}
-	return command.BulkString(b.String())
-}
-
-func infoLine(b *strings.Builder, format string, args ...any) {
-	fmt.Fprintf(b, format, args...)
-	b.WriteString("\r\n")
-}
-
-func infoServer(s *Server, b *strings.Builder) {
-	up := int64(time.Since(s.started).Seconds())
-	port := ""
-	if a := s.Addr(); a != nil {
-		_, port, _ = net.SplitHostPort(a.String())
-	}
-	infoLine(b, "# Server")
-	infoLine(b, "pika_version:%s", PikaVersion)
-	infoLine(b, "pika_git_sha:0")
-	infoLine(b, "pika_build_compile_date: %s", "")
-	infoLine(b, "redis_version:%s", RedisVersion)
-	infoLine(b, "os:%s", osLine())
-	infoLine(b, "arch_bits:%d", 32<<(^uint(0)>>63))
-	infoLine(b, "process_id:%d", os.Getpid())
-	infoLine(b, "tcp_port:%s", port)
-	infoLine(b, "thread_num:%d", runtime.GOMAXPROCS(0))
-	infoLine(b, "uptime_in_seconds:%d", up)
-	infoLine(b, "uptime_in_days:%d", up/86400+1) // Pika counts the first day as 1
-	infoLine(b, "config_file:%s", s.cfg.ConfigFile)
-	infoLine(b, "server_id:1")
-	infoLine(b, "run_id:%s", s.runID())
-}
-
-func infoClients(s *Server, b *strings.Builder) {
-	infoLine(b, "# Clients")
-	infoLine(b, "connected_clients:%d", s.numClients())
-}
-
-func infoStats(s *Server, b *strings.Builder) {
-	st := &s.stats
-	infoLine(b, "# Stats")
-	infoLine(b, "total_connections_received:%d", st.connectionsReceived.Load())
-	infoLine(b, "instantaneous_ops_per_sec:%d", st.ops.perSec())
-	infoLine(b, "total_commands_processed:%d", st.commandsProcessed.Load())
-	infoLine(b, "total_net_input_bytes:%d", st.netInputBytes.Load())
-	infoLine(b, "total_net_output_bytes:%d", st.netOutputBytes.Load())
-	infoLine(b, "rejected_connections:%d", st.rejectedConnections.Load())
-}
-
-// infoKeyspace prints what Pika prints before any "INFO keyspace 1" has
-// computed key counts; the per-type counts come with the compat INFO.
-func infoKeyspace(s *Server, b *strings.Builder) {
-	infoLine(b, "# Keyspace")
-	infoLine(b, "# Use \"info keyspace 1\" to do async statistics")
-}
-
-// osLine is Pika's "os" field: kernel name, release and machine.
-func osLine() string {
-	release, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	text, err := srv.info.Render(args)
 	if err != nil {
-		return runtime.GOOS + " " + runtime.GOARCH
+		return command.ErrReply(err)
 	}
-	machine := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
-	if machine == "" {
-		machine = runtime.GOARCH
+	return command.BulkString(text)
+}
+
+// Info returns the server's INFO renderer (the metrics endpoint reads the
+// same sources).
+func (s *Server) Info() *info.Info { return s.info }
+
+// infoStats snapshots the counters INFO prints.
+func (s *Server) infoStats() info.ServerStats {
+	st := &s.stats
+	port := 0
+	if a := s.Addr(); a != nil {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			port, _ = strconv.Atoi(p)
+		}
 	}
-	name := strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:]
-	return name + " " + strings.TrimSpace(string(release)) + " " + machine
+	return info.ServerStats{
+		TCPPort:             port,
+		ConfigFile:          s.cfg.ConfigFile,
+		RunID:               s.runID(),
+		Started:             s.started,
+		ConnectedClients:    s.numClients(),
+		ConnectionsReceived: st.connectionsReceived.Load(),
+		CommandsProcessed:   st.commandsProcessed.Load(),
+		OpsPerSec:           st.ops.perSec(),
+		NetInputBytes:       st.netInputBytes.Load(),
+		NetOutputBytes:      st.netOutputBytes.Load(),
+		InputKbps:           st.inBytes.rate() / 1024,
+		OutputKbps:          st.outBytes.rate() / 1024,
+	}
 }
 
 // runID returns the server's random 40-hex-digit run id.

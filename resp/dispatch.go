@@ -61,7 +61,10 @@ func (c *Conn) dispatch(batch [][][]byte) {
 		switch {
 		case spec.Flags&command.FlagConnState != 0:
 			c.flushPending()
-			c.reply(c.runLocal(spec, argv))
+			start := time.Now()
+			r := c.runLocal(spec, argv)
+			c.srv.cmdStats.Record(spec.Name, time.Since(start))
+			c.reply(r)
 		case spec.IsWrite():
 			c.addPending(runWrites, spec, argv)
 		default:
@@ -140,7 +143,13 @@ func (c *Conn) flushPending() {
 	case runWrites:
 		group := max(c.srv.cfg.PipelineWrites, 1)
 		for i := 0; i < len(p.argvs); i += group {
-			for _, r := range c.runWrites(p.argvs[i:min(i+group, len(p.argvs))]) {
+			end := min(i+group, len(p.argvs))
+			start := time.Now()
+			replies := c.runWrites(p.argvs[i:end])
+			// One proposal for the group: each command is charged its share.
+			share := time.Since(start) / time.Duration(end-i)
+			for j, r := range replies {
+				c.srv.cmdStats.Record(p.specs[i+j].Name, share)
 				c.reply(r)
 			}
 		}
@@ -156,6 +165,9 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 	c.mu.Lock()
 	stale := c.readonly
 	c.mu.Unlock()
+	// Each read is charged the time since the previous one finished, so
+	// the first also carries the shared wait for ReadTime.
+	last := time.Now()
 	now, err := c.srv.cluster.ReadTime(c.ctx, stale)
 	if err != nil {
 		for range argvs {
@@ -163,16 +175,21 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 		}
 		return
 	}
-	ctx, rerr := c.dataCtx()
+	ctx, release, rerr := c.dataCtx()
 	if rerr != nil {
 		for range argvs {
 			c.reply(*rerr)
 		}
 		return
 	}
+	defer release()
 	ctx.NowMs = now
 	for i, argv := range argvs {
-		c.reply(c.safeRun(specs[i], ctx, argv))
+		r := c.safeRun(specs[i], ctx, argv)
+		t := time.Now()
+		c.srv.cmdStats.Record(specs[i].Name, t.Sub(last))
+		last = t
+		c.reply(r)
 	}
 }
 
@@ -196,26 +213,30 @@ func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
 
 // runLocal runs a connection or server command on this node.
 func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
-	ctx, rerr := c.dataCtx()
+	ctx, release, rerr := c.dataCtx()
 	if rerr != nil {
 		return *rerr
 	}
+	defer release()
 	return c.safeRun(spec, ctx, argv)
 }
 
-// dataCtx returns a handler context for the selected database.
-func (c *Conn) dataCtx() (*command.Ctx, *command.Reply) {
-	eng := c.srv.cluster.Engine()
+// dataCtx returns a handler context for the selected database and the
+// function that releases the engine (Cluster.AcquireEngine) once the
+// handlers are done; it is nil when the reply is an error.
+func (c *Conn) dataCtx() (*command.Ctx, func(), *command.Reply) {
+	eng, release := c.srv.cluster.AcquireEngine()
 	ctx := &command.Ctx{Engine: eng, Conn: c}
 	if eng != nil {
 		db, err := eng.DB(c.DB())
 		if err != nil {
+			release()
 			r := command.ErrReply(fmt.Errorf("select db %d: %w", c.DB(), err))
-			return nil, &r
+			return nil, nil, &r
 		}
 		ctx.DB = db
 	}
-	return ctx, nil
+	return ctx, release, nil
 }
 
 // safeRun runs a handler; a panic becomes an error reply and a log line

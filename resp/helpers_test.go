@@ -61,6 +61,8 @@ func (tc *testCluster) ReadTime(_ context.Context, stale bool) (int64, error) {
 
 func (tc *testCluster) Engine() *engine.Engine { return tc.eng }
 
+func (tc *testCluster) AcquireEngine() (*engine.Engine, func()) { return tc.eng, func() {} }
+
 func (tc *testCluster) calls() [][][][]byte {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()

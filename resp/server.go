@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pikaraft/pikaraft/compat/info"
 )
 
 // Server is the RESP server: it accepts client connections and runs their
@@ -35,6 +37,10 @@ type Server struct {
 
 	runIDOnce sync.Once
 	runIDVal  string
+
+	// info renders INFO; cmdStats counts calls and time per command.
+	info     *info.Info
+	cmdStats *info.CommandStats
 }
 
 // serverStats are the counters INFO reports and CONFIG RESETSTAT clears.
@@ -45,6 +51,7 @@ type serverStats struct {
 	netInputBytes       atomic.Int64
 	netOutputBytes      atomic.Int64
 	ops                 opsMeter
+	inBytes, outBytes   opsMeter // instantaneous_input_kbps / output
 }
 
 func (s *serverStats) reset() {
@@ -78,6 +85,15 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 		cancel:  cancel,
 		conns:   map[int64]*Conn{},
 	}
+	s.cmdStats = info.NewCommandStats()
+	src := info.Sources{Engine: cluster.Engine, Config: conf, Server: s.infoStats, Commands: s.cmdStats}
+	if _, ok := cluster.(Admin); ok {
+		src.Raft = adminRaft{s}
+	}
+	if b, ok := cluster.(info.BinlogSource); ok {
+		src.Binlog = b
+	}
+	s.info = info.New(src)
 	s.wg.Add(1)
 	go s.cron()
 	return s, nil
@@ -225,6 +241,8 @@ func (s *Server) cron() {
 			return
 		case now := <-t.C:
 			s.stats.ops.sample(now, s.stats.commandsProcessed.Load())
+			s.stats.inBytes.sample(now, s.stats.netInputBytes.Load())
+			s.stats.outBytes.sample(now, s.stats.netOutputBytes.Load())
 			timeout := s.rt.getTimeout()
 			if timeout <= 0 {
 				continue
@@ -264,7 +282,10 @@ func (m *opsMeter) sample(now time.Time, n int64) {
 	m.lastT, m.lastN = now, n
 }
 
-func (m *opsMeter) perSec() int64 {
+func (m *opsMeter) perSec() int64 { return int64(m.rate()) }
+
+// rate is the average of the recent per-second samples.
+func (m *opsMeter) rate() float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := min(m.idx, len(m.samples))
@@ -275,5 +296,5 @@ func (m *opsMeter) perSec() int64 {
 	for i := 0; i < k; i++ {
 		sum += m.samples[i]
 	}
-	return int64(sum / float64(k))
+	return sum / float64(k)
 }

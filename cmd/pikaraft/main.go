@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/node"
@@ -37,6 +38,8 @@ func parseFlags(args []string) (*settings, error) {
 	dataDir := fs.String("data-dir", "./data", "data directory: holds db/, log/, raft/, dump/ unless pika.conf sets their paths")
 	nodeID := fs.String("node-id", "", "Raft node ID (default: pika.conf's node-id, else generated once and kept in the data directory)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	expect := fs.Int("bootstrap-expect", 0, "form a new cluster once this many nodes see each other through gossip (default: pika.conf's bootstrap-expect)")
+	join := fs.String("join", "", "gossip addresses (host:port, port = client port+4000 by default) of cluster members to join, comma-separated (default: pika.conf's join)")
 	peers := fs.String("peers", "", "static cluster: id1=host:raftport,id2=... (this node included); every node bootstraps it")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
@@ -63,6 +66,16 @@ func parseFlags(args []string) (*settings, error) {
 	if *nodeID != "" {
 		if err := conf.Override("node-id", *nodeID); err != nil {
 			return nil, fmt.Errorf("--node-id: %w", err)
+		}
+	}
+	if *expect != 0 {
+		if err := conf.Override("bootstrap-expect", strconv.Itoa(*expect)); err != nil {
+			return nil, fmt.Errorf("--bootstrap-expect: %w", err)
+		}
+	}
+	if *join != "" {
+		if err := conf.Override("join", *join); err != nil {
+			return nil, fmt.Errorf("--join: %w", err)
 		}
 	}
 	if *peers != "" {
@@ -118,6 +131,10 @@ func run(args []string) error {
 	log.Info("pikaraft ready", "port", s.port, "bind", s.bind, "data_dir", s.dataDir, "node_id", id)
 	<-ctx.Done()
 	log.Info("shutting down")
+	if s.conf.Bool("leave-on-terminate") {
+		log.Info("leaving the cluster (leave-on-terminate)")
+		n.Leave(10 * time.Second)
+	}
 	// Stop taking clients first (in-flight writes finish), then Raft, then
 	// the engine.
 	var errs []error

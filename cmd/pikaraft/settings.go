@@ -116,36 +116,84 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 	if err != nil {
 		return node.Config{}, err
 	}
+	gossipPort := int(s.conf.Int("gossip-port", 0))
+	if gossipPort == 0 {
+		gossipPort = s.port + 4000
+	}
+	var join []string
+	for _, j := range strings.Split(s.conf.String("join"), ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			join = append(join, j)
+		}
+	}
+	expect := int(s.conf.Int("bootstrap-expect", 0))
 	return node.Config{
 		Peers:             peers,
 		DialMap:           dialMap,
-		ClientAddr:        s.clientAddr(),
 		ID:                id,
 		RaftDir:           s.raftDir,
 		DBPath:            s.dbPath,
 		Engine:            s.engineOptions(),
 		RaftBind:          net.JoinHostPort(s.bind, strconv.Itoa(raftPort)),
 		RaftAdvertise:     s.conf.String("raft-advertise"),
-		Bootstrap:         len(peers) > 0 || (s.conf.Int("bootstrap-expect", 0) <= 1 && s.conf.String("join") == ""),
+		Bootstrap:         len(peers) > 0 || (expect <= 1 && len(join) == 0 && !s.wasClustered()),
 		WriteTimeout:      time.Duration(s.conf.Int("write-timeout-ms", 10000)) * time.Millisecond,
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		HeartbeatTimeout:  time.Duration(s.conf.Int("raft-heartbeat-timeout-ms", 500)) * time.Millisecond,
+		ElectionTimeout:   time.Duration(s.conf.Int("raft-election-timeout-ms", 500)) * time.Millisecond,
+		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),
+		RedirectWrites:    s.conf.String("follower-writes") == "redirect",
+		StaleReads:        s.conf.String("read-consistency") == "stale",
+		Membership:        s.membership(peers, gossipPort, expect, join),
 	}, nil
 }
 
-// clientAddr is the client address this node advertises to its peers: the
-// host of raft-advertise when set, else the bind address (127.0.0.1 for an
-// unspecified one), with the client port.
-func (s *settings) clientAddr() string {
-	host := s.bind
+// membership configures gossip discovery; a static cluster (peers) runs
+// without gossip, so no gossip-based dead-server removal either.
+func (s *settings) membership(peers []node.Peer, gossipPort, expect int, join []string) node.Membership {
+	if len(peers) > 0 {
+		return node.Membership{}
+	}
+	return node.Membership{
+		GossipBind:        net.JoinHostPort(s.bind, strconv.Itoa(gossipPort)),
+		GossipAdvertise:   s.gossipAdvertise(gossipPort),
+		ClusterName:       s.conf.String("cluster-name"),
+		BootstrapExpect:   expect,
+		Join:              join,
+		DeadServerTimeout: time.Duration(s.conf.Int("raft-dead-server-timeout", 300)) * time.Second,
+	}
+}
+
+// advertiseHost is the host other nodes and clients reach this node at:
+// raft-advertise's host if set, else the bind address (127.0.0.1 when it
+// is unspecified).
+func (s *settings) advertiseHost() string {
 	if adv := s.conf.String("raft-advertise"); adv != "" {
-		if h, _, err := net.SplitHostPort(adv); err == nil && h != "" {
-			host = h
+		if host, _, err := net.SplitHostPort(adv); err == nil && host != "" {
+			return host
 		}
 	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
+	if ip := net.ParseIP(s.bind); s.bind == "" || (ip != nil && ip.IsUnspecified()) {
+		return "127.0.0.1"
 	}
-	return net.JoinHostPort(host, strconv.Itoa(s.port))
+	return s.bind
+}
+
+// gossipAdvertise is the gossip address other nodes reach: empty (the bind
+// address) unless raft-advertise names another host.
+func (s *settings) gossipAdvertise(port int) string {
+	if s.conf.String("raft-advertise") == "" {
+		return ""
+	}
+	return net.JoinHostPort(s.advertiseHost(), strconv.Itoa(port))
+}
+
+// wasClustered reports whether this data directory has seen other members
+// (the gossip peers file exists): such a node never bootstraps alone, even
+// if it was stopped before it got any Raft state.
+func (s *settings) wasClustered() bool {
+	_, err := os.Stat(filepath.Join(s.raftDir, "gossip-peers"))
+	return err == nil
 }

@@ -133,11 +133,12 @@ func Start(t testing.TB, opts Options) *Server {
 // FreePort returns a client port P whose companion ports are free now.
 func FreePort(t testing.TB) int { return freePortPair(t) }
 
-// freePortPair returns a port P such that P and P+3000 (Raft) are free now.
+// freePortPair returns a port P such that P, P+3000 (Raft) and P+4000
+// (gossip, TCP and UDP) are free now.
 func freePortPair(t testing.TB) int {
 	for i := 0; i < 100; i++ {
-		p := 20000 + rand.IntN(30000)
-		if portFree(p) && portFree(p+3000) {
+		p := 20000 + rand.IntN(25000)
+		if portFree(p) && portFree(p+3000) && portFree(p+4000) && udpPortFree(p+4000) {
 			return p
 		}
 	}
@@ -153,6 +154,24 @@ func portFree(p int) bool {
 	l.Close()
 	return true
 }
+
+func udpPortFree(p int) bool {
+	c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// GossipAddr returns the server's gossip address (port P+4000).
+func (s *Server) GossipAddr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port+4000))
+}
+
+// SetArgs replaces the extra command-line flags used by the next Restart
+// (a restarted cluster member needs no --join or --bootstrap-expect).
+func (s *Server) SetArgs(args ...string) { s.opts.Args = args }
 
 // Restart starts the server again on the same port and data directory.
 func (s *Server) Restart() {
@@ -237,6 +256,22 @@ func (s *Server) Stop() {
 	if !s.signal(syscall.SIGTERM, 30*time.Second) {
 		s.t.Errorf("nodetest: server did not stop within 30s after SIGTERM")
 		s.Kill()
+	}
+}
+
+// Running reports whether the process is running.
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	cmd, exit := s.cmd, s.exit
+	s.mu.Unlock()
+	if cmd == nil {
+		return false
+	}
+	select {
+	case <-exit:
+		return false
+	default:
+		return true
 	}
 }
 

@@ -133,7 +133,7 @@ func (c *StaticCluster) Role(i int) string {
 func (c *StaticCluster) Leader(exclude ...int) int {
 	leader := -1
 	for i, s := range c.Nodes {
-		if !s.alive() || contains(exclude, i) {
+		if !s.Running() || contains(exclude, i) {
 			continue
 		}
 		if c.Role(i) == "master" {
@@ -182,7 +182,7 @@ func (c *StaticCluster) Checksums(timeout time.Duration) map[int]string {
 func (c *StaticCluster) checksums() (map[int]string, map[int64]bool, error) {
 	sums, applied := map[int]string{}, map[int64]bool{}
 	for i, s := range c.Nodes {
-		if !s.alive() {
+		if !s.Running() {
 			continue
 		}
 		cl := s.Client()
@@ -209,7 +209,7 @@ func (c *StaticCluster) checksums() (map[int]string, map[int64]bool, error) {
 // get-master-addr-by-name); "" if none answers.
 func (c *StaticCluster) LeaderAddr(ctx context.Context, name string) string {
 	for _, s := range c.Nodes {
-		if !s.alive() {
+		if !s.Running() {
 			continue
 		}
 		sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: time.Second})
@@ -239,20 +239,4 @@ func contains(xs []int, x int) bool {
 		}
 	}
 	return false
-}
-
-// alive reports whether the server's process is running.
-func (s *Server) alive() bool {
-	s.mu.Lock()
-	cmd, exit := s.cmd, s.exit
-	s.mu.Unlock()
-	if cmd == nil {
-		return false
-	}
-	select {
-	case <-exit:
-		return false
-	default:
-		return true
-	}
 }

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Replicated bookkeeping of the Raft FSM (for example the table of client
+// request IDs that dedups forwarded writes) lives in db0's strings instance,
+// in pikaraft's applied column family, under keys starting with metaPrefix.
+// Pika never opens that column family, Dump skips it, FLUSHALL keeps it,
+// and checkpoints (snapshots) carry it. A write records its log position
+// like any data write, so a log replayed after a crash skips it.
+var metaPrefix = []byte("meta/")
+
+// metaInstance returns the instance that holds the meta area.
+func (e *Engine) metaInstance() (*instance, error) {
+	if e.closed.Load() || len(e.dbs) == 0 {
+		return nil, ErrClosed
+	}
+	in := e.dbs[0].inst[KindStrings]
+	if in == nil {
+		return nil, ErrClosed
+	}
+	return in, nil
+}
+
+func metaKey(key []byte) []byte {
+	return append(append(make([]byte, 0, len(metaPrefix)+len(key)), metaPrefix...), key...)
+}
+
+// GetMeta returns the meta record key, or ErrNotFound.
+func (e *Engine) GetMeta(key []byte) ([]byte, error) {
+	in, err := e.metaInstance()
+	if err != nil {
+		return nil, err
+	}
+	return in.get(in.ro, len(in.cfs)-1, metaKey(key))
+}
+
+// MetaOp is one change of the meta area: Value nil deletes Key.
+type MetaOp struct {
+	Key, Value []byte
+}
+
+// UpdateMeta applies ops atomically as the write of command w (skipped when
+// the instance already holds w's position, like every replicated write).
+func (e *Engine) UpdateMeta(w Writer, ops []MetaOp) error {
+	in, err := e.metaInstance()
+	if err != nil {
+		return err
+	}
+	d := e.dbs[0]
+	return d.update(KindStrings, w, func(t *txn) error {
+		cf := len(in.cfs) - 1
+		for _, op := range ops {
+			if op.Value == nil {
+				t.del(cf, metaKey(op.Key))
+			} else {
+				t.put(cf, metaKey(op.Key), op.Value)
+			}
+		}
+		return nil
+	})
+}
+
+// ScanMeta calls fn for every meta record whose key starts with prefix, in
+// key order, from one snapshot. The slices are valid only during the call.
+func (e *Engine) ScanMeta(prefix []byte, fn func(key, value []byte) error) error {
+	if _, err := e.metaInstance(); err != nil {
+		return err
+	}
+	r, err := e.dbs[0].read(KindStrings, true)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	lower := metaKey(prefix)
+	upper := metaUpperBound(lower)
+	it := r.iter(len(r.in.cfs)-1, lower, upper)
+	defer it.Close()
+	for it.Seek(lower); it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		kd := k.Data()
+		if !bytes.HasPrefix(kd, lower) {
+			k.Free()
+			v.Free()
+			break
+		}
+		err := fn(kd[len(metaPrefix):], v.Data())
+		k.Free()
+		v.Free()
+		if err != nil {
+			return err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("scan meta: %w", err)
+	}
+	return nil
+}
+
+// metaUpperBound returns the smallest key greater than every key starting with
+// p (nil when there is none).
+func metaUpperBound(p []byte) []byte {
+	end := append([]byte{}, p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
