@@ -41,9 +41,13 @@ run: deps build
 	mkdir -p $(DATA)
 	./$(BIN)/pikaraft --port $(PORT) --data-dir $(DATA)
 
-# bench runs the Go micro-benchmarks (engine, FSM).
+# bench runs the Go micro-benchmarks (engine, FSM), then the failover
+# timing benchmark: FAILOVER_RUNS kills of the leader of a real three-node
+# cluster under write load (docs/BENCHMARKS.md).
+FAILOVER_RUNS ?= 20
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./fsm/...
+	PIKARAFT_FAILOVER_RUNS=$(FAILOVER_RUNS) $(GO) test -count=1 -v -timeout 30m -run '^TestFailoverUnderLoad$$' ./node/ | grep -E 'failover-timing|^(ok|FAIL|---)'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
