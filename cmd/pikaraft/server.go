@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pikaraft/pikaraft/metrics"
 	"github.com/pikaraft/pikaraft/node"
 	"github.com/pikaraft/pikaraft/resp"
 )
@@ -48,5 +49,20 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 			shutdown()
 		}
 	}()
-	return srv, nil
+	stopMetrics := metrics.Start(net.JoinHostPort(s.bind, strconv.Itoa(s.port+metrics.PortOffset)), srv.Info(), log)
+	return closeBoth{srv, stopMetrics}, nil
+}
+
+// closeBoth closes the client server, then the metrics endpoint.
+type closeBoth struct {
+	srv         closer
+	stopMetrics func() error
+}
+
+func (c closeBoth) Close() error {
+	err := c.srv.Close()
+	if merr := c.stopMetrics(); err == nil {
+		err = merr
+	}
+	return err
 }

@@ -200,6 +200,22 @@ var params = []param{
 	{name: "latency-tracking", def: "yes", kind: kBool, hidden: true},
 	{name: "client-output-buffer-limit", def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", hidden: true},
 	{name: "proto-max-bulk-len", def: "536870912", kind: kInt, min: 1 << 20, max: 1 << 40, hidden: true},
+	{name: "replica-lazy-flush", def: "no", kind: kBool, hidden: true},
+	{name: "protected-mode", def: "no", kind: kBool, hidden: true},
+	{name: "hll-sparse-max-bytes", def: "3000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "maxmemory-samples", def: "5", kind: kInt, min: 1, max: 64, hidden: true},
+	{name: "lfu-log-factor", def: "10", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "lfu-decay-time", def: "1", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "active-expire-effort", def: "1", kind: kInt, min: 1, max: 10, hidden: true},
+	{name: "lua-time-limit", def: "5000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "busy-reply-threshold", def: "5000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "stop-writes-on-bgsave-error", def: "yes", kind: kBool, hidden: true},
+	{name: "rdbcompression", def: "yes", kind: kBool, hidden: true},
+	{name: "rdbchecksum", def: "yes", kind: kBool, hidden: true},
+	{name: "no-appendfsync-on-rewrite", def: "no", kind: kBool, hidden: true},
+	{name: "aof-use-rdb-preamble", def: "yes", kind: kBool, hidden: true},
+	{name: "auto-aof-rewrite-percentage", def: "100", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "auto-aof-rewrite-min-size", def: "67108864", kind: kInt, min: 0, max: 1 << 62, hidden: true},
 }
 
 var paramIndex = func() map[string]*param {

@@ -44,13 +44,21 @@ func StartStatic(t testing.TB, n int, opts StaticOptions) *StaticCluster {
 	c := &StaticCluster{t: t}
 	ports := make([]int, n)
 	seen := map[int]bool{}
+	offsets := []int{0, 3000, 4000, 5000} // client, Raft, gossip, metrics
 	for i := range ports {
+	pick:
 		for {
 			p := FreePort(t)
-			if !seen[p] && !seen[p+3000] && !seen[p-3000] {
-				ports[i], seen[p] = p, true
-				break
+			for _, o := range offsets {
+				if seen[p+o] {
+					continue pick
+				}
 			}
+			for _, o := range offsets {
+				seen[p+o] = true
+			}
+			ports[i] = p
+			break
 		}
 	}
 	raftAddr := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]+3000)) }
