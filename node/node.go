@@ -132,9 +132,14 @@ type Node struct {
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
-	inflight    sync.WaitGroup
-	stop        chan struct{}
-	done        chan struct{}
+
+	// faultDropReply, set by tests before traffic starts, makes the node
+	// drop the reply to a forwarded write (after applying it) when it
+	// returns true.
+	faultDropReply func() bool
+	inflight       sync.WaitGroup
+	stop           chan struct{}
+	done           chan struct{}
 }
 
 var _ resp.Cluster = (*Node)(nil)

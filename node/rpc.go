@@ -65,6 +65,10 @@ func (n *Node) serveRPC(c net.Conn) {
 			return
 		}
 		resp := n.handleRPC(&req)
+		if req.Op == opForward && n.faultDropReply != nil && n.faultDropReply() {
+			n.log.Warn("fault injection: dropping the reply to a forwarded write", "client", req.ClientID, "seq", req.Seq)
+			return
+		}
 		_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if err := enc.Encode(resp); err != nil {
 			return

@@ -56,13 +56,19 @@ func (s *settings) resolvePaths() error {
 	return nil
 }
 
-// nodeID returns the configured node ID, or the one this data directory
-// was given on its first start (generated then and kept in raft-path).
+// nodeID returns the configured node ID (--node-id or pika.conf), or the
+// one this data directory was given on its first start. The ID in use is
+// kept in raft-path/node-id, so a restart needs no --node-id.
 func (s *settings) nodeID() (string, error) {
+	file := filepath.Join(s.raftDir, "node-id")
 	if id := s.conf.String("node-id"); id != "" {
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			if err := writeNodeID(s.raftDir, file, id); err != nil {
+				return "", err
+			}
+		}
 		return id, nil
 	}
-	file := filepath.Join(s.raftDir, "node-id")
 	if raw, err := os.ReadFile(file); err == nil {
 		if id := strings.TrimSpace(string(raw)); id != "" {
 			return id, nil
@@ -75,13 +81,20 @@ func (s *settings) nodeID() (string, error) {
 		return "", fmt.Errorf("generate node id: %w", err)
 	}
 	id := "node-" + hex.EncodeToString(b[:])
-	if err := os.MkdirAll(s.raftDir, 0o755); err != nil {
-		return "", fmt.Errorf("create raft dir: %w", err)
-	}
-	if err := os.WriteFile(file, []byte(id+"\n"), 0o644); err != nil {
-		return "", fmt.Errorf("write node id: %w", err)
+	if err := writeNodeID(s.raftDir, file, id); err != nil {
+		return "", err
 	}
 	return id, nil
+}
+
+func writeNodeID(dir, file, id string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create raft dir: %w", err)
+	}
+	if err := os.WriteFile(file, []byte(id+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write node id: %w", err)
+	}
+	return nil
 }
 
 // engineOptions maps pika.conf's storage settings onto the engine.
