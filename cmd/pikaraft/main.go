@@ -117,6 +117,7 @@ func run(args []string) error {
 		return err
 	}
 	cfg.Logger = log
+	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err

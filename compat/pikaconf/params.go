@@ -216,6 +216,9 @@ var params = []param{
 	{name: "aof-use-rdb-preamble", def: "yes", kind: kBool, hidden: true},
 	{name: "auto-aof-rewrite-percentage", def: "100", kind: kInt, min: 0, max: 1 << 31, hidden: true},
 	{name: "auto-aof-rewrite-min-size", def: "67108864", kind: kInt, min: 0, max: 1 << 62, hidden: true},
+	// pikaraft test knob (jepsen-lite's clock nemesis): shifts this node's
+	// local clock; cluster time must not depend on it.
+	{name: "clock-offset-ms", def: "0", kind: kInt, min: -(1 << 40), max: 1 << 40, immutable: true, hidden: true},
 }
 
 var paramIndex = func() map[string]*param {
