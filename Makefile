@@ -36,7 +36,7 @@ build:
 	$(GO) build -o $(BIN)/jepsen-lite ./jepsen-lite/cmd/jepsen-lite
 
 test: deps build
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 run: deps build
 	mkdir -p $(DATA)
