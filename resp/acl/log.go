@@ -45,12 +45,15 @@ func (l *Log) SetMaxLen(n int) {
 func (l *Log) Add(now time.Time, reason, context, object, user, clientInfo string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, e := range l.entries {
+	for i, e := range l.entries {
 		if e.Reason == reason && e.Context == context && e.Object == object &&
 			e.Username == user && now.Sub(e.Updated) < logGroupWindow {
 			e.Count++
 			e.Updated = now
 			e.ClientInfo = clientInfo
+			// As Redis, the updated entry moves to the head.
+			copy(l.entries[1:i+1], l.entries[:i])
+			l.entries[0] = e
 			return
 		}
 	}
