@@ -66,6 +66,9 @@ type Config struct {
 	// Membership configures discovery with memberlist (membership.go);
 	// a zero GossipBind runs without it.
 	Membership Membership
+	// Observer, if set, sees every applied command (the Pika binlog,
+	// compat/binlogsink; see binlog.go).
+	Observer fsm.Observer
 	// Logger receives every log line (default slog.Default()).
 	Logger *slog.Logger
 	// Clock returns the local time in Unix ms (default the system clock;
@@ -155,6 +158,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	if cfg.Observer != nil {
+		n.fsm.SetObserver(cfg.Observer)
+	}
 	snapIndex, err := n.catchUpWithSnapshot(snaps)
 	if err != nil {
 		return nil, err

@@ -108,6 +108,18 @@ func run(args []string) error {
 	}
 	cfg := s.nodeConfig(id)
 	cfg.Logger = log
+	sink, err := openBinlog(s, log)
+	if err != nil {
+		return err
+	}
+	if sink != nil {
+		cfg.Observer = sink
+		defer func() {
+			if err := sink.Close(); err != nil {
+				log.Error("close binlog", "error", err)
+			}
+		}()
+	}
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
