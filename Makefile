@@ -33,6 +33,7 @@ deps:
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/pikaraft ./cmd/pikaraft
+	$(GO) build -o $(BIN)/pikaraft-binlog ./cmd/pikaraft-binlog
 
 test: deps build
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...

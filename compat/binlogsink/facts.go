@@ -22,13 +22,21 @@ var errUnknownOutcome = errors.New("outcome of the command cannot be recovered a
 
 // logged reports whether a command with this reply is written to the
 // binlog: a write command (Pika logs commands with the write flag) that
-// did not fail.
-func logged(argv [][]byte, reply command.Reply) bool {
+// did not fail. Answers are cached per spelling of the name (the FSM
+// goroutine is the only caller), which saves a table lookup per command.
+func (s *Sink) logged(argv [][]byte, reply command.Reply) bool {
 	if len(argv) == 0 || reply.Type == command.TypeError {
 		return false
 	}
+	if w, ok := s.writes[string(argv[0])]; ok {
+		return w
+	}
 	spec, ok := command.Commands.Lookup(argv[0])
-	return ok && spec.IsWrite()
+	w := ok && spec.IsWrite()
+	if len(s.writes) < 4096 {
+		s.writes[string(argv[0])] = w
+	}
+	return w
 }
 
 // facts builds the Applied record of a command. replayed is true for the

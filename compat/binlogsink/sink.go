@@ -66,6 +66,8 @@ type Sink struct {
 	last      engine.Pos
 	committed engine.Pos
 	recovered map[engine.Pos][]binlog.Content
+
+	writes map[string]bool // command name as sent → has the write flag
 }
 
 // Open opens the binlogs under cfg.LogPath and the journal, and appends
@@ -84,7 +86,7 @@ func Open(cfg Config) (*Sink, error) {
 		set.Close()
 		return nil, err
 	}
-	s := &Sink{set: set, j: j, log: log, dbs: cfg.Databases, last: last}
+	s := &Sink{set: set, j: j, log: log, dbs: cfg.Databases, last: last, writes: map[string]bool{}}
 	if err := s.recover(recs); err != nil {
 		s.Close()
 		return nil, err
@@ -171,7 +173,7 @@ func (s *Sink) Command(c *command.Ctx, argv [][]byte, reply command.Reply) {
 	if p == s.committed {
 		replayed = true
 	}
-	if !replayed && !logged(argv, reply) {
+	if !replayed && !s.logged(argv, reply) {
 		return
 	}
 	a, err := facts(c, argv, reply, s.db, s.dbs, replayed)

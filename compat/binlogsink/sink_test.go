@@ -13,17 +13,17 @@ import (
 // binlog form depends on their outcome, reads, errors and no-ops.
 func workload() []entry {
 	return []entry{
-		cmds(0, "SET a 1", "GET a"),                             // 1
-		cmds(0, "SET b 2 EX 100", "INCR b"),                     // 2: INCR keeps b's expiry
-		cmds(0, "INCR nosuch", "APPEND b x"),                    // 3
-		cmds(0, "SET s notanumber", "INCR s"),                   // 4: INCR fails: no item
-		cmds(0, "DEL a nosuch"),                                 // 5: one item per key
-		cmds(1, "HSET h f1 1 f2 2", "LPUSH l x y"),              // 6: db1
-		cmds(0, "XADD st * f v", "SADD set m1 m2 m3"),           // 7
-		cmds(0, "SPOP set", "RPOPLPUSH nolist dst"),             // 8: RPOPLPUSH moved nothing
-		cmds(0, "RPUSH src e1 e2", "RPOPLPUSH src dst"),         // 9
-		cmds(0, "MSETNX b 9 c 9", "EXPIRE b 10 NX", "SETNX b 5"), // 10: no-ops; SETNX is logged
-		cmds(0, "FLUSHALL"),                                     // 11: one flushdb per db
+		cmds(0, "SET a 1", "GET a"),                                  // 1
+		cmds(0, "SET b 2 EX 100", "INCR b"),                          // 2: INCR keeps b's expiry
+		cmds(0, "INCR nosuch", "APPEND b x"),                         // 3
+		cmds(0, "SET s notanumber", "INCR s"),                        // 4: INCR fails: no item
+		cmds(0, "DEL a nosuch"),                                      // 5: one item per key
+		cmds(1, "HSET h f1 1 f2 2", "LPUSH l x y"),                   // 6: db1
+		cmds(0, "XADD st * f v", "SADD set m1 m2 m3"),                // 7
+		cmds(0, "SPOP set", "RPOPLPUSH nolist dst"),                  // 8: RPOPLPUSH moved nothing
+		cmds(0, "RPUSH src e1 e2", "RPOPLPUSH src dst"),              // 9
+		cmds(0, "MSETNX b 9 c 9", "EXPIRE b 10 NX", "SETNX b 5"),     // 10: no-ops; SETNX is logged
+		cmds(0, "FLUSHALL"),                                          // 11: one flushdb per db
 		cmds(0, "SET k v KEEPTTL", "EXPIRE k 30", "SET k w KEEPTTL"), // 12
 	}
 }
