@@ -13,7 +13,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 25m
 FUZZTIME  ?= 20s
 
-.PHONY: all deps build test run bench lint fuzz clean
+.PHONY: all deps build test run bench lint fuzz clean jepsen
 
 all: build
 
@@ -34,17 +34,25 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/pikaraft ./cmd/pikaraft
 	$(GO) build -o $(BIN)/pikaraft-binlog ./cmd/pikaraft-binlog
+	$(GO) build -o $(BIN)/jepsen-lite ./jepsen-lite/cmd/jepsen-lite
 
 test: deps build
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 run: deps build
 	mkdir -p $(DATA)
 	./$(BIN)/pikaraft --port $(PORT) --data-dir $(DATA)
 
-# bench runs the Go micro-benchmarks (engine, FSM).
+# bench runs the Go micro-benchmarks (engine, FSM), then redis-benchmark
+# against Redis and a pikaraft node (bench/redis-benchmark.sh; it rewrites
+# its section of docs/BENCHMARKS.md), then the failover timing benchmark:
+# FAILOVER_RUNS kills of the leader of a real three-node cluster under write
+# load (numbers recorded by hand in docs/BENCHMARKS.md).
+FAILOVER_RUNS ?= 20
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./fsm/...
+	./bench/redis-benchmark.sh
+	PIKARAFT_FAILOVER_RUNS=$(FAILOVER_RUNS) $(GO) test -count=1 -v -timeout 30m -run '^TestFailoverUnderLoad$$' ./node/ | grep -E 'failover-timing|^(ok|FAIL|---)'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -59,6 +67,13 @@ fuzz: deps
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+# jepsen runs a mixed fault-injection test (JEPSEN_TIME seconds, default
+# 300) against a three-node cluster; the report goes to jepsen-out/.
+JEPSEN_TIME ?= 300
+JEPSEN_ARGS ?= --workload register,set,list-append,bank --nemesis kill,pause,partition,membership,clock,snapshot
+jepsen: deps build
+	./$(BIN)/jepsen-lite $(JEPSEN_ARGS) --time $(JEPSEN_TIME)
 
 clean:
 	rm -rf $(BIN)

@@ -310,11 +310,10 @@ func TestStreamRandomWalk(t *testing.T) {
 	d := stDB(t)
 	rnd := rand.New(rand.NewSource(7))
 	type model struct {
-		ids               []StreamID
-		last, maxDel      StreamID
-		added             uint64
-		version           int32
-		firstWhenNonEmpty StreamID
+		ids          []StreamID
+		last, maxDel StreamID
+		added        uint64
+		version      int32
 	}
 	m := model{}
 	key := []byte("w")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pikaraft/pikaraft/node"
+	"github.com/pikaraft/pikaraft/node/metrics"
 	"github.com/pikaraft/pikaraft/resp"
 )
 
@@ -28,6 +29,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		UserPass:        conf.String("userpass"),
 		UserBlacklist:   conf.String("userblacklist"),
 		ConfigFile:      conf.Path(),
+		ClusterName:     conf.String("cluster-name"),
 		Shutdown:        shutdown,
 		Logger:          log,
 		PipelineWrites:  32,
@@ -35,6 +37,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 	if err != nil {
 		return nil, fmt.Errorf("resp server: %w", err)
 	}
+	publishLeaderChanges(n, srv, conf.String("cluster-name"))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		_ = srv.Close()
@@ -46,5 +49,20 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 			shutdown()
 		}
 	}()
-	return srv, nil
+	stopMetrics := metrics.Start(net.JoinHostPort(s.bind, strconv.Itoa(s.port+metrics.PortOffset)), srv.Info(), log)
+	return closeBoth{srv, stopMetrics}, nil
+}
+
+// closeBoth closes the client server, then the metrics endpoint.
+type closeBoth struct {
+	srv         closer
+	stopMetrics func() error
+}
+
+func (c closeBoth) Close() error {
+	err := c.srv.Close()
+	if merr := c.stopMetrics(); err == nil {
+		err = merr
+	}
+	return err
 }

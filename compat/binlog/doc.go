@@ -30,8 +30,6 @@ const (
 	FilePrefix = "write2file"
 	// DefaultFileSize is Pika's default binlog-file-size (100 MiB).
 	DefaultFileSize = 100 << 20
-	// maxRecordPayload is the largest fragment a record can carry.
-	maxRecordPayload = BlockSize - RecordHeaderSize
 )
 
 // Record types of the physical framing (enum RecordType in pika_define.h).

@@ -23,9 +23,9 @@ func (in *Info) raftStatus() (RaftStatus, bool) {
 	return in.src.Raft.RaftStatus(), true
 }
 
-// binlogOffsets returns one offset per database; without a binlog every
+// BinlogOffsets returns one offset per database; without a binlog every
 // database is at Pika's zero position.
-func (in *Info) binlogOffsets() []BinlogOffset {
+func (in *Info) BinlogOffsets() []BinlogOffset {
 	n := in.numDBs()
 	out := make([]BinlogOffset, n)
 	var got []BinlogOffset
@@ -102,7 +102,7 @@ func (in *Info) replication(_ *request, b *strings.Builder) {
 	}
 	fileSize := uint64(in.confInt("binlog-file-size", 104857600))
 	var total uint64
-	for db, o := range in.binlogOffsets() {
+	for db, o := range in.BinlogOffsets() {
 		line(b, "db%d%sbinlog_offset=%d %d,safety_purge=%s", db, sep, o.Filenum, o.Offset, o.SafetyPurge)
 		total += uint64(o.Filenum)*fileSize + o.Offset
 	}

@@ -151,6 +151,8 @@ var params = []param{
 	{name: "gossip-port", def: "0", kind: kInt, min: 0, max: 65535, immutable: true},
 	{name: "bootstrap-expect", def: "0", kind: kInt, min: 0, max: 9, immutable: true},
 	{name: "join", def: "", immutable: true},
+	{name: "peers", def: "", immutable: true},
+	{name: "raft-dial-map", def: "", immutable: true},
 	{name: "cluster-name", def: "pikaraft", immutable: true},
 	{name: "raft-dead-server-timeout", def: "300", kind: kInt, min: 1, max: 1 << 31},
 	{name: "leave-on-terminate", def: "no", kind: kBool},
@@ -160,6 +162,8 @@ var params = []param{
 	{name: "raft-snapshot-threshold", def: "8192", kind: kInt, min: 1, max: 1 << 40, immutable: true},
 	{name: "raft-snapshot-interval", def: "120", kind: kInt, min: 1, max: 1 << 31, immutable: true},
 	{name: "raft-trailing-logs", def: "10240", kind: kInt, min: 1, max: 1 << 40, immutable: true},
+	{name: "raft-heartbeat-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
+	{name: "raft-election-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
 	// "exporter" = db0 binlog_offset=... (what pika_exporter parses).
 	{name: "info-binlog-offset-format", def: "pika", kind: kEnum, enum: []string{"pika", "exporter"}},
@@ -196,6 +200,25 @@ var params = []param{
 	{name: "latency-tracking", def: "yes", kind: kBool, hidden: true},
 	{name: "client-output-buffer-limit", def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", hidden: true},
 	{name: "proto-max-bulk-len", def: "536870912", kind: kInt, min: 1 << 20, max: 1 << 40, hidden: true},
+	{name: "replica-lazy-flush", def: "no", kind: kBool, hidden: true},
+	{name: "protected-mode", def: "no", kind: kBool, hidden: true},
+	{name: "hll-sparse-max-bytes", def: "3000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "maxmemory-samples", def: "5", kind: kInt, min: 1, max: 64, hidden: true},
+	{name: "lfu-log-factor", def: "10", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "lfu-decay-time", def: "1", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "active-expire-effort", def: "1", kind: kInt, min: 1, max: 10, hidden: true},
+	{name: "lua-time-limit", def: "5000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "busy-reply-threshold", def: "5000", kind: kInt, min: 0, max: 1 << 40, hidden: true},
+	{name: "stop-writes-on-bgsave-error", def: "yes", kind: kBool, hidden: true},
+	{name: "rdbcompression", def: "yes", kind: kBool, hidden: true},
+	{name: "rdbchecksum", def: "yes", kind: kBool, hidden: true},
+	{name: "no-appendfsync-on-rewrite", def: "no", kind: kBool, hidden: true},
+	{name: "aof-use-rdb-preamble", def: "yes", kind: kBool, hidden: true},
+	{name: "auto-aof-rewrite-percentage", def: "100", kind: kInt, min: 0, max: 1 << 31, hidden: true},
+	{name: "auto-aof-rewrite-min-size", def: "67108864", kind: kInt, min: 0, max: 1 << 62, hidden: true},
+	// pikaraft test knob (jepsen-lite's clock nemesis): shifts this node's
+	// local clock; cluster time must not depend on it.
+	{name: "clock-offset-ms", def: "0", kind: kInt, min: -(1 << 40), max: 1 << 40, immutable: true, hidden: true},
 }
 
 var paramIndex = func() map[string]*param {

@@ -42,10 +42,11 @@ func StartCluster(t testing.TB, n int, opts Options) *Cluster {
 }
 
 // Join starts one more server with --join and the given node ID and waits
-// until it accepts writes.
-func (c *Cluster) Join(id string) *Server {
+// until it accepts writes. extraConfig is appended to the cluster's pika.conf.
+func (c *Cluster) Join(id, extraConfig string) *Server {
 	c.t.Helper()
 	o := c.opts
+	o.Config += extraConfig
 	o.Args = append([]string{"--node-id", id, "--join", c.Nodes[0].GossipAddr()}, c.opts.Args...)
 	s := Start(c.t, o)
 	c.Nodes = append(c.Nodes, s)

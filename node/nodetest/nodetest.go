@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,6 +33,15 @@ var (
 // Binary builds cmd/pikaraft (once per test binary) and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
+	bin, err := build()
+	if err != nil {
+		t.Fatalf("nodetest: %v", err)
+	}
+	return bin
+}
+
+// build builds cmd/pikaraft once per test binary.
+func build() (string, error) {
 	buildOnce.Do(func() {
 		root, err := moduleRoot()
 		if err != nil {
@@ -50,10 +60,7 @@ func Binary(t testing.TB) string {
 			buildErr = fmt.Errorf("go build ./cmd/pikaraft: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("nodetest: %v", buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 // moduleRoot finds the directory holding go.mod above the working directory.
@@ -78,6 +85,9 @@ type Options struct {
 	Config string
 	// Args are extra command-line flags.
 	Args []string
+	// Port is the client port to use (0: a free one is picked; Raft is on
+	// Port+3000).
+	Port int
 }
 
 // Server is one running (or stopped) pikaraft process.
@@ -109,6 +119,13 @@ func Start(t testing.TB, opts Options) *Server {
 			}
 		}
 	})
+	if opts.Port != 0 {
+		s.Port = opts.Port
+		if err := s.start(); err != nil {
+			t.Fatalf("nodetest: start server on port %d: %v", opts.Port, err)
+		}
+		return s
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		s.Port = freePortPair(t)
@@ -120,17 +137,61 @@ func Start(t testing.TB, opts Options) *Server {
 	return nil
 }
 
+// FreePort returns a client port P whose companion ports are free now.
+func FreePort(t testing.TB) int { return freePortPair(t) }
+
+// StartShared starts a server that is not tied to one test, for a
+// package's TestMain: several tests share it. It has a fresh data
+// directory and answers PING when StartShared returns. Restart and Stop
+// are for servers from Start; stop a shared server with Close.
+func StartShared(opts Options) (*Server, error) {
+	bin, err := build()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pikaraft-shared-")
+	if err != nil {
+		return nil, fmt.Errorf("nodetest: data dir: %w", err)
+	}
+	s := &Server{bin: bin, opts: opts, DataDir: dir, LogPath: filepath.Join(dir, "server.log")}
+	for attempt := 0; attempt < 5; attempt++ {
+		if s.Port, err = pickPortPair(); err != nil {
+			break
+		}
+		if err = s.start(); err == nil {
+			return s, nil
+		}
+	}
+	os.RemoveAll(dir)
+	return nil, fmt.Errorf("nodetest: start shared server: %w", err)
+}
+
+// Close kills a server and removes its data directory.
+func (s *Server) Close() {
+	s.Kill()
+	os.RemoveAll(s.DataDir)
+}
+
 // freePortPair returns a port P such that P, P+3000 (Raft) and P+4000
 // (gossip, TCP and UDP) are free now.
 func freePortPair(t testing.TB) int {
+	p, err := pickPortPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pickPortPair returns a port P such that P, P+3000 (Raft) and P+4000
+// (gossip, TCP and UDP) are free now.
+func pickPortPair() (int, error) {
 	for i := 0; i < 100; i++ {
 		p := 20000 + rand.IntN(25000)
 		if portFree(p) && portFree(p+3000) && portFree(p+4000) && udpPortFree(p+4000) {
-			return p
+			return p, nil
 		}
 	}
-	t.Fatal("nodetest: no free port pair")
-	return 0
+	return 0, errors.New("nodetest: no free port pair")
 }
 
 func portFree(p int) bool {
@@ -214,7 +275,8 @@ func (s *Server) waitReady(exit chan struct{}) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
 		cancel()
-		if err == nil {
+		// NOAUTH: the server answers, it only wants a password (requirepass).
+		if err == nil || strings.HasPrefix(err.Error(), "NOAUTH") {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -303,6 +365,12 @@ func (s *Server) signal(sig syscall.Signal, wait time.Duration) bool {
 func (s *Server) Log() string {
 	out, _ := os.ReadFile(s.LogPath)
 	return string(out)
+}
+
+// LogTail returns the last lines of the server's log.
+func (s *Server) LogTail(lines int) string {
+	out, _ := os.ReadFile(s.LogPath)
+	return string(tail(out, lines))
 }
 
 func tail(b []byte, lines int) []byte {

@@ -62,7 +62,7 @@ type geoQuery struct {
 func geoParseDistance(r, unit []byte) (float64, float64, error) {
 	d, ok := ParseFloat(r)
 	if !ok {
-		return 0, 0, ErrNotFloat
+		return 0, 0, errGeoNeedRadius
 	}
 	if d < 0 {
 		return 0, 0, errGeoRadiusNeg
@@ -151,10 +151,13 @@ func geoParse(argv [][]byte, flags geoFlags) (geoQuery, error) {
 			q.byRadius = true
 			i += 2
 		case EqualFold(a, "bybox") && left >= 3 && search && !q.byRadius:
-			wd, ok1 := ParseFloat(rest[i+1])
-			ht, ok2 := ParseFloat(rest[i+2])
-			if !ok1 || !ok2 {
-				return q, ErrNotFloat
+			wd, ok := ParseFloat(rest[i+1])
+			if !ok {
+				return q, errGeoNeedWidth
+			}
+			ht, ok := ParseFloat(rest[i+2])
+			if !ok {
+				return q, errGeoNeedHeight
 			}
 			if wd < 0 || ht < 0 {
 				return q, errGeoBoxNeg

@@ -216,7 +216,7 @@ func TestSPopAndSRandMemberCommands(t *testing.T) {
 
 	require.Equal(t, "*0\r\n", hsRun(c, "SPOP", "s", "0"))
 	require.Equal(t, "-ERR value is out of range, must be positive\r\n", hsRun(c, "SPOP", "s", "-1"))
-	require.Equal(t, "-ERR value is not an integer or out of range\r\n", hsRun(c, "SPOP", "s", "x"))
+	require.Equal(t, "-ERR value is out of range, must be positive\r\n", hsRun(c, "SPOP", "s", "x"))
 	require.Equal(t, "-ERR syntax error\r\n", hsRun(c, "SPOP", "s", "1", "2"))
 	require.Equal(t, "-ERR value is out of range\r\n", hsRun(c, "SRANDMEMBER", "s", "-100000000"))
 	all := Commands.Exec(c, [][]byte{[]byte("SPOP"), []byte("s"), []byte("100")})

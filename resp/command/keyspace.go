@@ -350,9 +350,9 @@ func cmdScan(c *Ctx, argv [][]byte) Reply {
 	return Array(BulkString(strconv.FormatUint(next, 10)), BulkArray(keys))
 }
 
-// ksErrInvalidType is Pika's reply to an unknown type name in SCANX,
+// errKsInvalidType is Pika's reply to an unknown type name in SCANX,
 // KEYS' type argument, PKSCANRANGE and PKPATTERNMATCHDEL.
-var ksErrInvalidType = errors.New("ERR invalid DB type")
+var errKsInvalidType = errors.New("ERR invalid DB type")
 
 // ksParseKind parses a type name of Pika's key commands.
 func ksParseKind(arg []byte) (engine.Kind, bool) { return engine.KindByTypeName(arg) }
@@ -364,7 +364,7 @@ func cmdScanX(c *Ctx, argv [][]byte) Reply {
 	}
 	k, ok := ksParseKind(argv[1])
 	if !ok {
-		return ErrReply(ksErrInvalidType)
+		return ErrReply(errKsInvalidType)
 	}
 	o, rep, ok := ksParseScanOpts(argv[3:], false)
 	if !ok {
@@ -415,7 +415,7 @@ func ksRangeCmd(reverse bool) Handler {
 			k, ok = engine.KindStrings, true
 		}
 		if !ok {
-			return ErrReply(ksErrInvalidType)
+			return ErrReply(errKsInvalidType)
 		}
 		var match []byte
 		limit := 10
@@ -466,7 +466,7 @@ func cmdPKPatternMatchDel(c *Ctx, argv [][]byte) Reply {
 	}
 	k, ok := ksParseKind(argv[2])
 	if !ok {
-		return ErrReply(ksErrInvalidType)
+		return ErrReply(errKsInvalidType)
 	}
 	return ksInt(c.DB.PKPatternMatchDel(c.W, k, argv[1]))
 }

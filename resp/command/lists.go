@@ -96,10 +96,8 @@ func popCmd(name string, end engine.ListEnd) Handler {
 		count, hasCount := int64(1), len(argv) == 3
 		if hasCount {
 			var ok bool
-			if count, ok = ParseInt(argv[2]); !ok {
-				return ErrReply(ErrNotInteger)
-			}
-			if count < 0 {
+			// Redis 7 gives the same text for a non-number and a negative count.
+			if count, ok = ParseInt(argv[2]); !ok || count < 0 {
 				return ErrReply(ErrNotPositive)
 			}
 		}
@@ -315,18 +313,12 @@ func lposCmd(c *Ctx, argv [][]byte) Reply {
 			}
 			q.Rank = n
 		case EqualFold(argv[i], "count"):
-			if !ok {
-				return ErrReply(ErrNotInteger)
-			}
-			if n < 0 {
+			if !ok || n < 0 { // Redis 7: same text for a non-number
 				return ErrReply(errLPosCount)
 			}
 			q.Limit, hasCount = n, true
 		case EqualFold(argv[i], "maxlen"):
-			if !ok {
-				return ErrReply(ErrNotInteger)
-			}
-			if n < 0 {
+			if !ok || n < 0 { // Redis 7: same text for a non-number
 				return ErrReply(errLPosMaxLen)
 			}
 			q.MaxLen = n

@@ -100,11 +100,9 @@ func spopCmd(c *Ctx, argv [][]byte) Reply {
 		}
 		return Bulk(popped[0])
 	}
+	// Redis 7 gives the same text for a non-number and a negative count.
 	count, ok := ParseInt(argv[2])
-	if !ok {
-		return ErrReply(ErrNotInteger)
-	}
-	if count < 0 {
+	if !ok || count < 0 {
 		return ErrReply(ErrNotPositive)
 	}
 	popped, err := c.DB.SPop(c.W, argv[1], count, c.Seed)

@@ -252,11 +252,9 @@ func zpopCmd(max bool) Handler {
 		}
 		count := int64(1)
 		if len(argv) == 3 {
+			// Redis 7 gives the same text for a non-number and a negative count.
 			n, ok := ParseInt(argv[2])
-			if !ok {
-				return ErrReply(ErrNotInteger)
-			}
-			if n < 0 {
+			if !ok || n < 0 {
 				return ErrReply(ErrNotPositive)
 			}
 			count = n
