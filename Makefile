@@ -36,15 +36,22 @@ build:
 	$(GO) build -o $(BIN)/jepsen-lite ./jepsen-lite/cmd/jepsen-lite
 
 test: deps build
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 run: deps build
 	mkdir -p $(DATA)
 	./$(BIN)/pikaraft --port $(PORT) --data-dir $(DATA)
 
-# bench runs the Go micro-benchmarks (engine, FSM).
+# bench runs the Go micro-benchmarks (engine, FSM), then redis-benchmark
+# against Redis and a pikaraft node (bench/redis-benchmark.sh; it rewrites
+# its section of docs/BENCHMARKS.md), then the failover timing benchmark:
+# FAILOVER_RUNS kills of the leader of a real three-node cluster under write
+# load (numbers recorded by hand in docs/BENCHMARKS.md).
+FAILOVER_RUNS ?= 20
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./fsm/...
+	./bench/redis-benchmark.sh
+	PIKARAFT_FAILOVER_RUNS=$(FAILOVER_RUNS) $(GO) test -count=1 -v -timeout 30m -run '^TestFailoverUnderLoad$$' ./node/ | grep -E 'failover-timing|^(ok|FAIL|---)'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

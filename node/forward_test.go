@@ -124,6 +124,9 @@ func TestNoQuorumWritesAndReadsFailWithTryAgain(t *testing.T) {
 	f := nodes[(l+1)%3]
 	require.NoError(t, nodes[l].Close())
 	require.NoError(t, nodes[(l+2)%3].Close())
+	// Close hands leadership off first, so f may have led for a moment:
+	// wait until it steps down for lack of a quorum.
+	require.Eventually(t, func() bool { return !f.IsLeader() }, 10*time.Second, 10*time.Millisecond)
 	f.cfg.WriteTimeout, f.cfg.ReadTimeout = time.Second, time.Second
 
 	start := time.Now()

@@ -28,6 +28,10 @@ type muxLayer struct {
 	log    *slog.Logger
 	raftCh chan net.Conn
 	rpc    func(net.Conn)
+	// dialMap maps a peer's Raft address to the address to dial instead
+	// (raft-dial-map, test-only: a fault-injecting proxy per directed link).
+	// Set before the transport is used; read-only afterwards.
+	dialMap map[string]string
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -105,9 +109,13 @@ func (m *muxLayer) Close() error {
 // Addr returns the advertised address.
 func (m *muxLayer) Addr() net.Addr { return m.adv }
 
-// Dial opens a Raft connection.
+// Dial opens a Raft connection, through the peer's dial-map entry if any.
 func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	return net.DialTimeout("tcp", string(address), timeout)
+	target := string(address)
+	if via, ok := m.dialMap[target]; ok {
+		target = via
+	}
+	return net.DialTimeout("tcp", target, timeout)
 }
 
 // dialRPC opens a node RPC connection to the node whose Raft address is addr.

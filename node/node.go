@@ -37,9 +37,17 @@ type Config struct {
 	// RaftAdvertise is the address other nodes reach this one at (default:
 	// RaftBind, with 127.0.0.1 for an unspecified host).
 	RaftAdvertise string
-	// Bootstrap makes a node with no Raft state bootstrap a cluster of
-	// itself alone (the single-node default).
+	// Bootstrap makes a node with no Raft state bootstrap a cluster: of
+	// Peers when set (every node of a static cluster bootstraps the same
+	// configuration, which is harmless), else of itself alone (the
+	// single-node default).
 	Bootstrap bool
+	// Peers is the static bootstrap configuration (see ParsePeers); it
+	// must include this node at its advertised Raft address.
+	Peers []Peer
+	// DialMap makes this node dial another address for a peer's Raft
+	// address (test-only: fault-injecting proxies; see ParseDialMap).
+	DialMap map[string]string
 	// WriteTimeout bounds how long a write waits for leadership and then
 	// for its entry to apply (default 10s).
 	WriteTimeout time.Duration
@@ -108,6 +116,10 @@ type Node struct {
 	mux   *muxLayer
 	rpc   *rpcClient
 	bolt  *raftboltdb.BoltStore
+
+	leaderMu   sync.Mutex
+	lastLeader knownLeader // guarded by leaderMu
+	leaderFns  []func(old, new resp.NodeStatus)
 
 	// ready is closed once this node, as leader, has applied an entry of
 	// its own term; it is replaced on every leadership change.
@@ -183,6 +195,13 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
+	obsCh := make(chan raft.Observation, 16)
+	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	n.raft.RegisterObserver(obs)
+	go n.watchLeader(obsCh, obs)
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
@@ -318,11 +337,15 @@ func (n *Node) newTransport() (*raft.NetworkTransport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: raft advertise address %q: %w", adv, err)
 	}
+	if addr.IP == nil || addr.IP.IsUnspecified() {
+		return nil, fmt.Errorf("node: raft advertise address %q is not an address peers can dial", adv)
+	}
 	ln, err := net.Listen("tcp", cfg.RaftBind)
 	if err != nil {
 		return nil, fmt.Errorf("node: raft transport on %s: %w", cfg.RaftBind, err)
 	}
 	n.mux = newMuxLayer(ln, addr, n.log, n.serveRPC)
+	n.mux.dialMap = cfg.DialMap
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  n.mux,
 		MaxPool: 3,
@@ -343,13 +366,14 @@ func (n *Node) bootstrap(logs raft.LogStore, snaps raft.SnapshotStore) error {
 	if has {
 		return nil
 	}
-	conf := raft.Configuration{Servers: []raft.Server{{
-		Suffrage: raft.Voter, ID: raft.ServerID(n.cfg.ID), Address: n.trans.LocalAddr(),
-	}}}
+	conf, err := n.bootstrapConfiguration()
+	if err != nil {
+		return err
+	}
 	if err := n.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 		return fmt.Errorf("node: bootstrap: %w", err)
 	}
-	n.log.Info("bootstrapped a single-node cluster", "id", n.cfg.ID)
+	n.log.Info("bootstrapped a cluster", "id", n.cfg.ID, "voters", len(conf.Servers))
 	return nil
 }
 
@@ -378,7 +402,8 @@ func (n *Node) now() int64 {
 }
 
 // Close shuts the node down: new writes are refused, in-flight ones get up
-// to WriteTimeout to finish, then Raft stops (and with it the FSM), then
+// to WriteTimeout to finish, a leader hands leadership to another voter,
+// then Raft stops (and with it the FSM), then
 // the stores and the engine close.
 func (n *Node) Close() error {
 	n.mu.Lock()
@@ -396,6 +421,7 @@ func (n *Node) Close() error {
 	case <-time.After(n.cfg.WriteTimeout):
 		n.log.Warn("shutdown: in-flight writes did not finish in time")
 	}
+	n.handOffLeadership()
 	var errs []error
 	if n.members != nil {
 		n.members.shutdown()

@@ -21,6 +21,8 @@ const (
 	opReadIndex                  // confirm leadership, return the commit index (leader)
 	opStatus                     // return this node's applied index
 	opRemove                     // remove server ID from the configuration (leader)
+	opPeerInfo                   // return this node's PeerInfo (peerinfo.go)
+	opAdmin                      // run an admin request (leader; adminrpc.go)
 )
 
 // rpcRequest is one node RPC call.
@@ -34,6 +36,8 @@ type rpcRequest struct {
 	TimeoutMs int64
 	// ID is the server to remove (opRemove).
 	ID string
+	// Admin is the membership or leadership request (opAdmin).
+	Admin *adminRequest
 }
 
 // rpcResponse is the answer to an rpcRequest.
@@ -47,6 +51,8 @@ type rpcResponse struct {
 	Index uint64
 	// Addr is the callee's client address (opStatus).
 	Addr string
+	// Info is the callee's PeerInfo (opPeerInfo).
+	Info *PeerInfo
 }
 
 // serveRPC answers node RPC calls on c until it fails or the node stops.
@@ -98,6 +104,17 @@ func (n *Node) handleRPC(req *rpcRequest) *rpcResponse {
 		}
 		if err := n.removeServer(req.ID); err != nil {
 			return &rpcResponse{Err: "ERR " + err.Error()}
+		}
+		return &rpcResponse{}
+	case opPeerInfo:
+		info := n.localInfo()
+		return &rpcResponse{Info: &info}
+	case opAdmin:
+		if req.Admin == nil {
+			return &rpcResponse{Err: "ERR empty admin request"}
+		}
+		if err := n.runAdmin(*req.Admin); err != nil {
+			return &rpcResponse{Err: err.Error()}
 		}
 		return &rpcResponse{}
 	}

@@ -40,6 +40,7 @@ func parseFlags(args []string) (*settings, error) {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	expect := fs.Int("bootstrap-expect", 0, "form a new cluster once this many nodes see each other through gossip (default: pika.conf's bootstrap-expect)")
 	join := fs.String("join", "", "gossip addresses (host:port, port = client port+4000 by default) of cluster members to join, comma-separated (default: pika.conf's join)")
+	peers := fs.String("peers", "", "static cluster: id1=host:raftport,id2=... (this node included); every node bootstraps it")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
 		fs.PrintDefaults()
@@ -77,6 +78,11 @@ func parseFlags(args []string) (*settings, error) {
 			return nil, fmt.Errorf("--join: %w", err)
 		}
 	}
+	if *peers != "" {
+		if err := conf.Override("peers", *peers); err != nil {
+			return nil, fmt.Errorf("--peers: %w", err)
+		}
+	}
 	s := &settings{conf: conf, bind: *bind, port: int(conf.Int("port", 9221)), dataDir: *dataDir, logLevel: *logLevel}
 	if err := s.resolvePaths(); err != nil {
 		return nil, err
@@ -106,7 +112,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := s.nodeConfig(id)
+	cfg, err := s.nodeConfig(id)
+	if err != nil {
+		return err
+	}
 	cfg.Logger = log
 	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
 	n, err := node.Open(cfg)

@@ -24,7 +24,8 @@ func TestFlagsOverrideConfigAndPathsFollowDataDir(t *testing.T) {
 	id, err := s.nodeID()
 	require.NoError(t, err)
 	require.Equal(t, "n7", id)
-	nc := s.nodeConfig(id)
+	nc, err := s.nodeConfig(id)
+	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:12000", nc.RaftBind)
 	require.Equal(t, 3, nc.Engine.Databases)
 	require.True(t, nc.Bootstrap)
@@ -43,7 +44,9 @@ func TestGeneratedNodeIDIsKept(t *testing.T) {
 	id2, err := s2.nodeID()
 	require.NoError(t, err)
 	require.Equal(t, id, id2)
-	require.Equal(t, "127.0.0.1:12221", s2.nodeConfig(id2).RaftBind)
+	nc, err := s2.nodeConfig(id2)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:12221", nc.RaftBind)
 }
 
 func TestBadInput(t *testing.T) {

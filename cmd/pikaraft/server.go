@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pikaraft/pikaraft/metrics"
+	"github.com/pikaraft/pikaraft/node/metrics"
 	"github.com/pikaraft/pikaraft/node"
 	"github.com/pikaraft/pikaraft/resp"
 )
@@ -29,6 +29,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		UserPass:        conf.String("userpass"),
 		UserBlacklist:   conf.String("userblacklist"),
 		ConfigFile:      conf.Path(),
+		ClusterName:     conf.String("cluster-name"),
 		Shutdown:        shutdown,
 		Logger:          log,
 		PipelineWrites:  32,
@@ -36,6 +37,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 	if err != nil {
 		return nil, fmt.Errorf("resp server: %w", err)
 	}
+	publishLeaderChanges(n, srv, conf.String("cluster-name"))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		_ = srv.Close()

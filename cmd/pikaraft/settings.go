@@ -116,10 +116,18 @@ func (s *settings) engineOptions() engine.Options {
 }
 
 // nodeConfig builds the Raft node's configuration.
-func (s *settings) nodeConfig(id string) node.Config {
+func (s *settings) nodeConfig(id string) (node.Config, error) {
 	raftPort := int(s.conf.Int("raft-port", 0))
 	if raftPort == 0 {
 		raftPort = s.port + 3000
+	}
+	peers, err := node.ParsePeers(s.conf.String("peers"))
+	if err != nil {
+		return node.Config{}, fmt.Errorf("peers: %w", err)
+	}
+	dialMap, err := node.ParseDialMap(s.conf.String("raft-dial-map"))
+	if err != nil {
+		return node.Config{}, err
 	}
 	gossipPort := int(s.conf.Int("gossip-port", 0))
 	if gossipPort == 0 {
@@ -133,28 +141,41 @@ func (s *settings) nodeConfig(id string) node.Config {
 	}
 	expect := int(s.conf.Int("bootstrap-expect", 0))
 	return node.Config{
+		Peers:             peers,
+		DialMap:           dialMap,
 		ID:                id,
 		RaftDir:           s.raftDir,
 		DBPath:            s.dbPath,
 		Engine:            s.engineOptions(),
 		RaftBind:          net.JoinHostPort(s.bind, strconv.Itoa(raftPort)),
 		RaftAdvertise:     s.conf.String("raft-advertise"),
-		Bootstrap:         expect <= 1 && len(join) == 0 && !s.wasClustered(),
+		Bootstrap:         len(peers) > 0 || (expect <= 1 && len(join) == 0 && !s.wasClustered()),
 		WriteTimeout:      time.Duration(s.conf.Int("write-timeout-ms", 10000)) * time.Millisecond,
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		HeartbeatTimeout:  time.Duration(s.conf.Int("raft-heartbeat-timeout-ms", 500)) * time.Millisecond,
+		ElectionTimeout:   time.Duration(s.conf.Int("raft-election-timeout-ms", 500)) * time.Millisecond,
 		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),
 		RedirectWrites:    s.conf.String("follower-writes") == "redirect",
 		StaleReads:        s.conf.String("read-consistency") == "stale",
-		Membership: node.Membership{
-			GossipBind:        net.JoinHostPort(s.bind, strconv.Itoa(gossipPort)),
-			GossipAdvertise:   s.gossipAdvertise(gossipPort),
-			ClusterName:       s.conf.String("cluster-name"),
-			BootstrapExpect:   expect,
-			Join:              join,
-			DeadServerTimeout: time.Duration(s.conf.Int("raft-dead-server-timeout", 300)) * time.Second,
-		},
+		Membership:        s.membership(peers, gossipPort, expect, join),
+	}, nil
+}
+
+// membership configures gossip discovery; a static cluster (peers) runs
+// without gossip, so no gossip-based dead-server removal either.
+func (s *settings) membership(peers []node.Peer, gossipPort, expect int, join []string) node.Membership {
+	if len(peers) > 0 {
+		return node.Membership{}
+	}
+	return node.Membership{
+		GossipBind:        net.JoinHostPort(s.bind, strconv.Itoa(gossipPort)),
+		GossipAdvertise:   s.gossipAdvertise(gossipPort),
+		ClusterName:       s.conf.String("cluster-name"),
+		BootstrapExpect:   expect,
+		Join:              join,
+		DeadServerTimeout: time.Duration(s.conf.Int("raft-dead-server-timeout", 300)) * time.Second,
 	}
 }
 

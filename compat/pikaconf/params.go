@@ -151,6 +151,8 @@ var params = []param{
 	{name: "gossip-port", def: "0", kind: kInt, min: 0, max: 65535, immutable: true},
 	{name: "bootstrap-expect", def: "0", kind: kInt, min: 0, max: 9, immutable: true},
 	{name: "join", def: "", immutable: true},
+	{name: "peers", def: "", immutable: true},
+	{name: "raft-dial-map", def: "", immutable: true},
 	{name: "cluster-name", def: "pikaraft", immutable: true},
 	{name: "raft-dead-server-timeout", def: "300", kind: kInt, min: 1, max: 1 << 31},
 	{name: "leave-on-terminate", def: "no", kind: kBool},
@@ -160,6 +162,8 @@ var params = []param{
 	{name: "raft-snapshot-threshold", def: "8192", kind: kInt, min: 1, max: 1 << 40, immutable: true},
 	{name: "raft-snapshot-interval", def: "120", kind: kInt, min: 1, max: 1 << 31, immutable: true},
 	{name: "raft-trailing-logs", def: "10240", kind: kInt, min: 1, max: 1 << 40, immutable: true},
+	{name: "raft-heartbeat-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
+	{name: "raft-election-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
 	// "exporter" = db0 binlog_offset=... (what pika_exporter parses).
 	{name: "info-binlog-offset-format", def: "pika", kind: kEnum, enum: []string{"pika", "exporter"}},

@@ -85,6 +85,9 @@ type Options struct {
 	Config string
 	// Args are extra command-line flags.
 	Args []string
+	// Port is the client port to use (0: a free one is picked; Raft is on
+	// Port+3000).
+	Port int
 }
 
 // Server is one running (or stopped) pikaraft process.
@@ -116,6 +119,13 @@ func Start(t testing.TB, opts Options) *Server {
 			}
 		}
 	})
+	if opts.Port != 0 {
+		s.Port = opts.Port
+		if err := s.start(); err != nil {
+			t.Fatalf("nodetest: start server on port %d: %v", opts.Port, err)
+		}
+		return s
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		s.Port = freePortPair(t)
@@ -126,6 +136,9 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Fatalf("nodetest: start server: %v", err)
 	return nil
 }
+
+// FreePort returns a client port P whose companion ports are free now.
+func FreePort(t testing.TB) int { return freePortPair(t) }
 
 // StartShared starts a server that is not tied to one test, for a
 // package's TestMain: several tests share it. It has a fresh data
