@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -137,6 +138,11 @@ type Node struct {
 	// drop the reply to a forwarded write (after applying it) when it
 	// returns true.
 	faultDropReply func() bool
+
+	// Settings CONFIG SET may change at run time (initialised from cfg).
+	redirectWrites atomic.Bool
+	staleReads     atomic.Bool
+	deadTimeout    atomic.Int64 // nanoseconds
 	inflight       sync.WaitGroup
 	stop           chan struct{}
 	done           chan struct{}
@@ -195,6 +201,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
+	n.redirectWrites.Store(cfg.RedirectWrites)
+	n.staleReads.Store(cfg.StaleReads)
+	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))
 	obsCh := make(chan raft.Observation, 16)
 	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)
@@ -462,4 +471,20 @@ func (n *Node) closeStores() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SetFollowerWrites switches between forwarding (false) and redirecting
+// (true) writes received by a follower (pika.conf follower-writes).
+func (n *Node) SetFollowerWrites(redirect bool) { n.redirectWrites.Store(redirect) }
+
+// SetStaleReads makes every read stale (true) or linearizable unless the
+// connection is READONLY (false) (pika.conf read-consistency).
+func (n *Node) SetStaleReads(stale bool) { n.staleReads.Store(stale) }
+
+// SetDeadServerTimeout changes how long a server may be absent from the
+// gossip before the leader removes it (pika.conf raft-dead-server-timeout).
+func (n *Node) SetDeadServerTimeout(d time.Duration) {
+	if d > 0 {
+		n.deadTimeout.Store(int64(d))
+	}
 }

@@ -122,6 +122,18 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	s.conf.OnChange(func(key, value string) {
+		switch key {
+		case "follower-writes":
+			n.SetFollowerWrites(value == "redirect")
+		case "read-consistency":
+			n.SetStaleReads(value == "stale")
+		case "raft-dead-server-timeout":
+			if secs, err := strconv.Atoi(value); err == nil {
+				n.SetDeadServerTimeout(time.Duration(secs) * time.Second)
+			}
+		}
+	})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv, err := startServer(s, n, log, stop)
