@@ -253,6 +253,11 @@ func (n *Node) raftConfig() *raft.Config {
 	c.LocalID = raft.ServerID(n.cfg.ID)
 	c.Logger = newHCLog(n.log, "raft")
 	c.NoSnapshotRestoreOnStart = true
+	// A removed server keeps its Raft running as a follower outside the
+	// configuration (it starts no elections), so RAFT ADD can bring it back
+	// without a restart; hashicorp/raft's default would shut its Raft down
+	// for good while the process keeps serving clients.
+	c.ShutdownOnRemove = false
 	c.PreVoteDisabled = false // pre-vote is on (NetworkTransport supports it)
 	c.BatchApplyCh = true
 	c.MaxAppendEntries = 256 // bigger batches per fsync under load (raft allows up to 1024)
