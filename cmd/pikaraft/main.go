@@ -118,6 +118,18 @@ func run(args []string) error {
 	}
 	cfg.Logger = log
 	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
+	sink, err := openBinlog(s, log)
+	if err != nil {
+		return err
+	}
+	if sink != nil {
+		cfg.Observer = sink
+		defer func() {
+			if err := sink.Close(); err != nil {
+				log.Error("close binlog", "error", err)
+			}
+		}()
+	}
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
