@@ -118,10 +118,14 @@ func run(args []string) error {
 	}
 	cfg.Logger = log
 	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
+	if err := checkHandedBack(s.dbPath, s.raftDir); err != nil {
+		return err
+	}
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
 	}
+	clearHandedBack(s.dbPath, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
 		case "follower-writes":
