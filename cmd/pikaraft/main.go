@@ -121,6 +121,18 @@ func run(args []string) error {
 	if err := checkHandedBack(s.dbPath, s.raftDir); err != nil {
 		return err
 	}
+	sink, err := openBinlog(s, log)
+	if err != nil {
+		return err
+	}
+	if sink != nil {
+		cfg.Observer = sink
+		defer func() {
+			if err := sink.Close(); err != nil {
+				log.Error("close binlog", "error", err)
+			}
+		}()
+	}
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
