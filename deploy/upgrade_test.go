@@ -67,9 +67,9 @@ func TestInPlaceUpgradeFromPika(t *testing.T) {
 	dbPath := pikafixture.CopyDB(t)
 	records := writeRawPikaRecords(t, dbPath)
 	offset := fixtureNowMs - time.Now().UnixMilli()
+	logPath := pikafixture.Copy(t, "binlog") // the old master's binlog stays in log-path
 	port := nodetest.FreePort(t)
-	home := t.TempDir()
-	conf := pikaConf(port, dbPath, filepath.Join(home, "log"), offset)
+	conf := pikaConf(port, dbPath, logPath, offset)
 
 	n1 := nodetest.Start(t, nodetest.Options{Port: port, Config: conf,
 		Args: []string{"--node-id", "n1", "--bootstrap-expect", "1"}})
