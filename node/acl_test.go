@@ -89,14 +89,20 @@ func TestACLEnforcedOnEveryNode(t *testing.T) {
 	}, 20*time.Second, 200*time.Millisecond)
 	checkAppUser(t, c.Nodes[f1], "app2", "pw2")
 
-	// Deleting through another node disables the user everywhere.
+	// Deleting through a follower disables the user at once there and on
+	// the leader (both applied it before the reply), and on the third node
+	// as soon as it applies the entry.
 	fc = c.Nodes[f1].Client()
 	defer fc.Close()
 	require.EqualValues(t, 1, fc.Do(ctx, "ACL", "DELUSER", "app2").Val())
-	for i := range c.Nodes {
+	for _, i := range []int{f1, leader} {
 		require.EqualError(t, aclClient(t, c.Nodes[i], "app2", "pw2").Ping(ctx).Err(),
 			"WRONGPASS invalid username-password pair or user is disabled.", "node %d", i)
 	}
+	require.Eventually(t, func() bool {
+		err := aclClient(t, c.Nodes[f2], "app2", "pw2").Ping(ctx).Err()
+		return err != nil && err.Error() == "WRONGPASS invalid username-password pair or user is disabled."
+	}, 5*time.Second, 20*time.Millisecond)
 }
 
 func toStrings(v interface{}) []string {
