@@ -84,7 +84,7 @@ func freeBase(t *testing.T) int {
 }
 
 const (
-	testRunID = "351f84ff81540eeec5c805abdc6ee7c0b67ff8a7"
+	testRunID  = "351f84ff81540eeec5c805abdc6ee7c0b67ff8a7"
 	testReplID = "e52621ec43ce732350be2eda3e87039980c1ff6449049d3eb1"
 	baseMs     = int64(1795320000000)
 )
