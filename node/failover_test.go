@@ -302,6 +302,13 @@ func TestSentinelFailoverClient(t *testing.T) {
 
 	leader := c.Leader()
 	require.GreaterOrEqual(t, leader, 0)
+	// A plain subscriber on a surviving node sees the switch announced.
+	watcher := c.Nodes[(leader+1)%3].Client()
+	defer watcher.Close()
+	sub := watcher.Subscribe(ctx, "+switch-master")
+	defer sub.Close()
+	_, err = sub.Receive(ctx)
+	require.NoError(t, err)
 	c.Nodes[leader].Kill()
 	killedAt := time.Now()
 	var okAt time.Time
@@ -321,6 +328,13 @@ func TestSentinelFailoverClient(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "master", role[0], "the failover client follows the new leader")
 	require.Equal(t, "1", fc.Get(ctx, "a").Val())
+
+	newLeader := c.WaitLeader(10*time.Second, leader)
+	old, cur := c.Nodes[leader].Addr(), c.Nodes[newLeader].Addr()
+	want := "pikaraft " + strings.Replace(old, ":", " ", 1) + " " + strings.Replace(cur, ":", " ", 1)
+	msg, err := sub.ReceiveTimeout(ctx, 10*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, want, msg.(*redis.Message).Payload, "+switch-master <name> <old-ip> <old-port> <new-ip> <new-port>")
 }
 
 // quietRedis drops go-redis's own log lines (dial failures while a node is

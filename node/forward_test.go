@@ -110,7 +110,7 @@ func TestFollowerRedirectsWrites(t *testing.T) {
 	nodes := openCluster(t, 3)
 	l := leaderOf(nodes)
 	follower := nodes[(l+1)%3]
-	follower.cfg.RedirectWrites = true
+	follower.SetFollowerWrites(true)
 	_, err := follower.Write(context.Background(), 0, incr("x"))
 	require.EqualError(t, err, fmt.Sprintf("MOVED 0 %s", nodes[l].cfg.ClientAddr))
 }

@@ -408,7 +408,7 @@ func (m *membership) reconcile(members map[string]member) error {
 			m.absentSince[s.ID] = now
 		}
 		left := known && mb.meta.Leaving
-		if !left && now.Sub(since) < m.cfg.DeadServerTimeout {
+		if !left && now.Sub(since) < m.deadTimeout() {
 			continue
 		}
 		if !left && s.Suffrage == raft.Voter && voters-1 < m.cfg.MinVoters {
@@ -523,4 +523,12 @@ func (g *gossipLog) Write(p []byte) (int, error) {
 	}
 	g.log.Log(context.Background(), level, "gossip: "+msg)
 	return len(p), nil
+}
+
+// deadTimeout is the current dead-server timeout (CONFIG SET may change it).
+func (m *membership) deadTimeout() time.Duration {
+	if d := time.Duration(m.n.deadTimeout.Load()); d > 0 {
+		return d
+	}
+	return m.cfg.DeadServerTimeout
 }

@@ -33,6 +33,9 @@ type muxLayer struct {
 	// Set before the transport is used; read-only afterwards.
 	dialMap map[string]string
 
+	mu       sync.Mutex
+	rpcConns map[net.Conn]struct{} // open node RPC connections, closed by Close
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -41,7 +44,8 @@ var _ raft.StreamLayer = (*muxLayer)(nil)
 
 // newMuxLayer serves ln; rpc handles node RPC connections.
 func newMuxLayer(ln net.Listener, adv net.Addr, log *slog.Logger, rpc func(net.Conn)) *muxLayer {
-	m := &muxLayer{ln: ln, adv: adv, log: log, rpc: rpc, raftCh: make(chan net.Conn), closed: make(chan struct{})}
+	m := &muxLayer{ln: ln, adv: adv, log: log, rpc: rpc, raftCh: make(chan net.Conn),
+		rpcConns: map[net.Conn]struct{}{}, closed: make(chan struct{})}
 	go m.acceptLoop()
 	return m
 }
@@ -76,7 +80,20 @@ func (m *muxLayer) route(c net.Conn) {
 	bc := &bufferedConn{Conn: c, r: br}
 	if first[0] == rpcMagic {
 		_, _ = br.Discard(1)
+		m.mu.Lock()
+		select {
+		case <-m.closed:
+			m.mu.Unlock()
+			_ = c.Close()
+			return
+		default:
+		}
+		m.rpcConns[c] = struct{}{}
+		m.mu.Unlock()
 		m.rpc(bc)
+		m.mu.Lock()
+		delete(m.rpcConns, c)
+		m.mu.Unlock()
 		return
 	}
 	select {
@@ -100,7 +117,12 @@ func (m *muxLayer) Accept() (net.Conn, error) {
 func (m *muxLayer) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
+		m.mu.Lock()
 		close(m.closed)
+		for c := range m.rpcConns {
+			_ = c.Close()
+		}
+		m.mu.Unlock()
 		err = m.ln.Close()
 	})
 	return err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -74,6 +75,9 @@ type Config struct {
 	// Membership configures discovery with memberlist (membership.go);
 	// a zero GossipBind runs without it.
 	Membership Membership
+	// Observer, if set, sees every applied command (the Pika binlog,
+	// compat/binlogsink; see binlog.go).
+	Observer fsm.Observer
 	// Logger receives every log line (default slog.Default()).
 	Logger *slog.Logger
 	// Clock returns the local time in Unix ms (default the system clock;
@@ -137,6 +141,11 @@ type Node struct {
 	// drop the reply to a forwarded write (after applying it) when it
 	// returns true.
 	faultDropReply func() bool
+
+	// Settings CONFIG SET may change at run time (initialised from cfg).
+	redirectWrites atomic.Bool
+	staleReads     atomic.Bool
+	deadTimeout    atomic.Int64 // nanoseconds
 	inflight       sync.WaitGroup
 	stop           chan struct{}
 	done           chan struct{}
@@ -172,6 +181,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	if cfg.Observer != nil {
+		n.fsm.SetObserver(cfg.Observer)
+	}
 	snapIndex, err := n.catchUpWithSnapshot(snaps)
 	if err != nil {
 		return nil, err
@@ -195,6 +207,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
+	n.redirectWrites.Store(cfg.RedirectWrites)
+	n.staleReads.Store(cfg.StaleReads)
+	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))
 	obsCh := make(chan raft.Observation, 16)
 	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)
@@ -202,11 +217,24 @@ func Open(cfg Config) (*Node, error) {
 	})
 	n.raft.RegisterObserver(obs)
 	go n.watchLeader(obsCh, obs)
+	adopt, err := n.needsAdoption(logs, snaps)
+	if err != nil {
+		_ = n.raft.Shutdown().Error()
+		return nil, err
+	}
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
 	}
 	go n.watchLeadership()
+	if adopt {
+		if err := n.adoptData(30 * time.Second); err != nil {
+			close(n.stop)
+			<-n.done
+			_ = n.raft.Shutdown().Error()
+			return nil, err
+		}
+	}
 	if n.cfg.Membership.GossipBind != "" {
 		if n.members, err = n.startMembership(); err != nil {
 			close(n.stop)
@@ -238,6 +266,11 @@ func (n *Node) raftConfig() *raft.Config {
 	c.LocalID = raft.ServerID(n.cfg.ID)
 	c.Logger = newHCLog(n.log, "raft")
 	c.NoSnapshotRestoreOnStart = true
+	// A removed server keeps its Raft running as a follower outside the
+	// configuration (it starts no elections), so RAFT ADD can bring it back
+	// without a restart; hashicorp/raft's default would shut its Raft down
+	// for good while the process keeps serving clients.
+	c.ShutdownOnRemove = false
 	c.PreVoteDisabled = false // pre-vote is on (NetworkTransport supports it)
 	c.BatchApplyCh = true
 	c.MaxAppendEntries = 256 // bigger batches per fsync under load (raft allows up to 1024)
@@ -457,4 +490,20 @@ func (n *Node) closeStores() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SetFollowerWrites switches between forwarding (false) and redirecting
+// (true) writes received by a follower (pika.conf follower-writes).
+func (n *Node) SetFollowerWrites(redirect bool) { n.redirectWrites.Store(redirect) }
+
+// SetStaleReads makes every read stale (true) or linearizable unless the
+// connection is READONLY (false) (pika.conf read-consistency).
+func (n *Node) SetStaleReads(stale bool) { n.staleReads.Store(stale) }
+
+// SetDeadServerTimeout changes how long a server may be absent from the
+// gossip before the leader removes it (pika.conf raft-dead-server-timeout).
+func (n *Node) SetDeadServerTimeout(d time.Duration) {
+	if d > 0 {
+		n.deadTimeout.Store(int64(d))
+	}
 }

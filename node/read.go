@@ -18,7 +18,7 @@ import (
 // moment (readIndex); a follower asks the leader for that index over node
 // RPC. Either then waits until its own FSM has applied the index.
 func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
-	if stale || n.cfg.StaleReads {
+	if stale || n.staleReads.Load() {
 		return n.now(), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)

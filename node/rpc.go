@@ -134,7 +134,7 @@ type rpcConn struct {
 	dec *gob.Decoder
 }
 
-const maxIdleRPCConns = 32
+const maxIdleRPCConns = 512
 
 func newRPCClient(dial func(string, time.Duration) (net.Conn, error)) *rpcClient {
 	return &rpcClient{dial: dial, idle: map[string][]*rpcConn{}}

@@ -33,7 +33,7 @@ func (n *Node) Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Re
 	if n.IsLeader() {
 		return n.propose(ctx, &fsm.Entry{DB: db, Cmds: cmds})
 	}
-	if n.cfg.RedirectWrites {
+	if n.redirectWrites.Load() {
 		return nil, n.redirect(ctx)
 	}
 	return n.forward(ctx, db, cmds)

@@ -212,7 +212,14 @@ func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
 }
 
 // runLocal runs a connection or server command on this node.
+//
+// Admin commands (RAFT, SHUTDOWN, CONFIG, CLIENT, SENTINEL, ...) run without
+// the engine: they may wait on Raft, which may wait on a snapshot install,
+// which waits for every engine holder to let go.
 func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
+	if spec.Flags&command.FlagAdmin != 0 {
+		return c.safeRun(spec, &command.Ctx{Conn: c}, argv)
+	}
 	ctx, release, rerr := c.dataCtx()
 	if rerr != nil {
 		return *rerr

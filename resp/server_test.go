@@ -353,6 +353,7 @@ func TestClientCommands(t *testing.T) {
 	a.readEOF()
 	require.Equal(t, "-ERR No such client\r\n", b.do("CLIENT", "KILL", "1.2.3.4:5"))
 	c := ts.dial(t)
+	require.Equal(t, "+PONG\r\n", c.do("PING")) // registered by the server before it is killed
 	require.Equal(t, "+OK\r\n", b.do("CLIENT", "KILL", c.nc.LocalAddr().String()))
 	c.readEOF()
 	require.Equal(t, "+OK\r\n", b.do("CLIENT", "SETINFO", "lib-name", "x"))

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pikaraft/pikaraft/node/metrics"
 	"github.com/pikaraft/pikaraft/node"
+	"github.com/pikaraft/pikaraft/node/metrics"
 	"github.com/pikaraft/pikaraft/resp"
 )
 
