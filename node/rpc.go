@@ -32,6 +32,9 @@ type rpcRequest struct {
 	DB            int
 	Cmds          [][][]byte
 	ClientID, Seq uint64
+	// Txn and Watches make the forwarded write a WATCHed EXEC (fsm.Entry).
+	Txn     bool
+	Watches []command.WatchedKey
 	// TimeoutMs bounds the work on the callee.
 	TimeoutMs int64
 	// ID is the server to remove (opRemove).
