@@ -29,6 +29,7 @@ type FSM struct {
 	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
+	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
 	// FSM goroutine (AcquireEngine) and for writing while a restore closes
@@ -109,6 +110,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	if l.Type == raft.LogCommand {
 		resp = f.applyCommand(l)
 	}
+	f.obsBatch()
 	f.setApplied(l.Index)
 	return resp
 }
@@ -122,6 +124,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 			out[i] = f.applyCommand(l)
 		}
 	}
+	f.obsBatch()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
@@ -144,7 +147,9 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 	f.leaderTime.Store(now)
 	eng := f.eng.Load()
 	eng.SetExpiryHorizon(now)
+	f.obsBegin(eng, l, now, e)
 	replies := f.execDedup(eng, l.Index, now, e)
+	f.obsEnd()
 	if f.lastCmd/dedupGCEvery != l.Index/dedupGCEvery {
 		w := engine.Writer{Pos: engine.Pos{Index: l.Index, Sub: uint32(len(e.Cmds)) + 1}, NowMs: now}
 		if err := gcDedup(eng, w); err != nil {
@@ -245,6 +250,7 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 			Seed:   e.Seed + uint64(i),
 		}
 		replies[i] = f.run(c, argv, index)
+		f.obsCommand(c, argv, replies[i])
 	}
 	return replies
 }

@@ -75,6 +75,9 @@ type Config struct {
 	// Membership configures discovery with memberlist (membership.go);
 	// a zero GossipBind runs without it.
 	Membership Membership
+	// Observer, if set, sees every applied command (the Pika binlog,
+	// compat/binlogsink; see binlog.go).
+	Observer fsm.Observer
 	// Logger receives every log line (default slog.Default()).
 	Logger *slog.Logger
 	// Clock returns the local time in Unix ms (default the system clock;
@@ -179,6 +182,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	if cfg.Observer != nil {
+		n.fsm.SetObserver(cfg.Observer)
+	}
 	snapIndex, err := n.catchUpWithSnapshot(snaps)
 	if err != nil {
 		return nil, err
@@ -212,11 +218,24 @@ func Open(cfg Config) (*Node, error) {
 	})
 	n.raft.RegisterObserver(obs)
 	go n.watchLeader(obsCh, obs)
+	adopt, err := n.needsAdoption(logs, snaps)
+	if err != nil {
+		_ = n.raft.Shutdown().Error()
+		return nil, err
+	}
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
 	}
 	go n.watchLeadership()
+	if adopt {
+		if err := n.adoptData(30 * time.Second); err != nil {
+			close(n.stop)
+			<-n.done
+			_ = n.raft.Shutdown().Error()
+			return nil, err
+		}
+	}
 	if n.cfg.Membership.GossipBind != "" {
 		if n.members, err = n.startMembership(); err != nil {
 			close(n.stop)
@@ -248,6 +267,11 @@ func (n *Node) raftConfig() *raft.Config {
 	c.LocalID = raft.ServerID(n.cfg.ID)
 	c.Logger = newHCLog(n.log, "raft")
 	c.NoSnapshotRestoreOnStart = true
+	// A removed server keeps its Raft running as a follower outside the
+	// configuration (it starts no elections), so RAFT ADD can bring it back
+	// without a restart; hashicorp/raft's default would shut its Raft down
+	// for good while the process keeps serving clients.
+	c.ShutdownOnRemove = false
 	c.PreVoteDisabled = false // pre-vote is on (NetworkTransport supports it)
 	c.BatchApplyCh = true
 	c.MaxAppendEntries = 256 // bigger batches per fsync under load (raft allows up to 1024)

@@ -53,7 +53,7 @@ func EDN(op Op) string {
 			b.WriteString(strconv.FormatInt(v, 10))
 		}
 		b.WriteByte(']')
-	case op.Nil || (strings.HasPrefix(op.F, "read") && op.Type != OK):
+	case op.Nil || ((strings.HasPrefix(op.F, "read") || op.F == "final-read" || op.F == "incr") && op.Type != OK):
 		b.WriteString(", :value nil")
 	case op.Process != NemesisProcess:
 		fmt.Fprintf(&b, ", :value %d", op.Value)

@@ -84,16 +84,20 @@ func (n *Nemesis) event(f, desc string) {
 }
 
 // Run alternates quiet periods and faults (each lasting about interval,
-// ±50%) until ctx ends; the fault in force then is healed.
+// ±50%) until ctx ends; the fault in force then is healed. The kinds take
+// turns in an order shuffled by the seed, so a run of k fault periods
+// covers min(k, kinds) of them.
 func (n *Nemesis) Run(ctx context.Context, interval time.Duration) {
 	if len(n.kinds) == 0 {
 		return
 	}
-	for {
+	order := append([]string(nil), n.kinds...)
+	n.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	for cycle := 0; ; cycle++ {
 		if !sleep(ctx, n.jitter(interval)) {
 			return
 		}
-		kind := n.kinds[n.rng.IntN(len(n.kinds))]
+		kind := order[cycle%len(order)]
 		heal, desc := n.start(ctx, kind)
 		n.mu.Lock()
 		n.current = kind + " " + desc

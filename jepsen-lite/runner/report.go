@@ -91,8 +91,17 @@ func (r *Report) Summary() string {
 			}
 			fmt.Fprintf(&b, "      %s %s: %s\n", a.Kind, a.Key, a.Detail)
 		}
-		for key, file := range res.Visualizations {
-			fmt.Fprintf(&b, "      porcupine view of %s: %s\n", key, file)
+		var viz []string
+		for key := range res.Visualizations {
+			viz = append(viz, key)
+		}
+		sort.Strings(viz)
+		for i, key := range viz {
+			if i == 3 {
+				fmt.Fprintf(&b, "      ... %d more porcupine views in the report directory\n", len(viz)-3)
+				break
+			}
+			fmt.Fprintf(&b, "      porcupine view of %s: %s\n", key, res.Visualizations[key])
 		}
 	}
 	for _, n := range r.Notes {
