@@ -18,7 +18,7 @@ var effective = map[string]bool{
 	"compression": true, "block-cache": true, "write-buffer-size": true, "max-cache-files": true,
 	"write-binlog": true, "binlog-file-size": true, "expire-logs-nums": true, "expire-logs-days": true,
 	"info-binlog-offset-format": true,
-	"node-id": true, "raft-path": true, "raft-port": true, "raft-advertise": true, "gossip-port": true,
+	"node-id":                   true, "raft-path": true, "raft-port": true, "raft-advertise": true, "gossip-port": true,
 	"bootstrap-expect": true, "join": true, "peers": true, "cluster-name": true,
 	"raft-dead-server-timeout": true, "leave-on-terminate": true, "follower-writes": true,
 	"read-consistency": true, "write-timeout-ms": true, "raft-snapshot-threshold": true,
