@@ -217,11 +217,24 @@ func Open(cfg Config) (*Node, error) {
 	})
 	n.raft.RegisterObserver(obs)
 	go n.watchLeader(obsCh, obs)
+	adopt, err := n.needsAdoption(logs, snaps)
+	if err != nil {
+		_ = n.raft.Shutdown().Error()
+		return nil, err
+	}
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
 	}
 	go n.watchLeadership()
+	if adopt {
+		if err := n.adoptData(30 * time.Second); err != nil {
+			close(n.stop)
+			<-n.done
+			_ = n.raft.Shutdown().Error()
+			return nil, err
+		}
+	}
 	if n.cfg.Membership.GossipBind != "" {
 		if n.members, err = n.startMembership(); err != nil {
 			close(n.stop)
