@@ -161,27 +161,74 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 }
 
 // execDedup executes an entry; one that carries a client ID and sequence
-// already applied returns the stored replies instead, and a new one stores
-// its replies (see dedup.go) at position (index, len(cmds)).
+// already applied returns the stored replies instead. After the commands,
+// one meta-area write at position (index, len(cmds)) records the entry's
+// modification versions (command.VersionOps, for WATCH) and, for a
+// forwarded entry, its dedup record (see dedup.go).
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
-	if !e.HasClient {
-		return f.exec(eng, index, now, e)
+	nReplies := len(e.Cmds)
+	if e.Txn {
+		nReplies = 1
 	}
-	rec, err := lookupDedup(eng, e.ClientID, now)
-	if err != nil {
-		f.log.Error("fsm: dedup lookup", "index", index, "error", err)
-		return errorReplies(len(e.Cmds), command.ErrReply(err))
+	if e.HasClient {
+		rec, err := lookupDedup(eng, e.ClientID, now)
+		if err != nil {
+			f.log.Error("fsm: dedup lookup", "index", index, "error", err)
+			return errorReplies(nReplies, command.ErrReply(err))
+		}
+		if rec != nil && rec.Seq >= e.Seq {
+			return dedupReplies(rec, e.Seq, nReplies)
+		}
 	}
-	if rec != nil && rec.Seq >= e.Seq {
-		return dedupReplies(rec, e.Seq, len(e.Cmds))
+	replies, ran := f.execTxn(eng, index, now, e)
+	var ops []engine.MetaOp
+	if ran {
+		ops = command.VersionOps(index, e.DB, e.Cmds)
 	}
-	replies := f.exec(eng, index, now, e)
-	rec = &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
-	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
-	if err := eng.UpdateMeta(w, []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}); err != nil {
-		f.log.Error("fsm: store dedup record", "index", index, "error", err)
+	if e.HasClient && !retryable(e, replies) {
+		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
+		ops = append(ops, engine.MetaOp{Key: dedupKey(e.ClientID), Value: rec.encode()})
+	}
+	if len(ops) > 0 {
+		w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
+		if err := eng.UpdateMeta(w, ops); err != nil {
+			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
+		}
 	}
 	return replies
+}
+
+// execTxn runs a plain entry, or checks a transaction's watched keys and
+// runs it only if they hold (one reply: the EXEC array, or a nil array when
+// aborted). ran reports whether the commands ran.
+func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ran bool) {
+	if !e.Txn {
+		return f.exec(eng, index, now, e), true
+	}
+	ok, err := command.WatchesHold(eng, e.Watches, now)
+	if err != nil {
+		f.log.Error("fsm: check watched keys", "index", index, "error", err)
+		return []command.Reply{command.ErrReply(err)}, false
+	}
+	if !ok {
+		return []command.Reply{command.NilArray()}, false
+	}
+	return []command.Reply{command.Array(f.exec(eng, index, now, e)...)}, true
+}
+
+// retryable reports whether a forwarded entry's outcome must not be stored
+// in the dedup table: a blocking pop attempt that found nothing (a retry
+// of the same request must try again, see node/blocking.go).
+func retryable(e *Entry, replies []command.Reply) bool {
+	if e.Txn || len(e.Cmds) != 1 || len(replies) != 1 || len(e.Cmds[0]) == 0 {
+		return false
+	}
+	spec, ok := command.Commands.Lookup(e.Cmds[0][0])
+	if !ok || spec.Flags&command.FlagBlocking == 0 || !spec.IsWrite() {
+		return false
+	}
+	t := replies[0].Type
+	return t == command.TypeNil || t == command.TypeNilArray
 }
 
 // exec runs the entry's commands one after another and returns their replies.

@@ -136,6 +136,7 @@ type Node struct {
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
+	pubsub      resp.PubSubLocal  // guarded by mu (pubsub.go)
 
 	// faultDropReply, set by tests before traffic starts, makes the node
 	// drop the reply to a forwarded write (after applying it) when it

@@ -84,6 +84,7 @@ func cmdQuit(c *command.Ctx, _ [][]byte) command.Reply {
 func cmdReset(c *command.Ctx, _ [][]byte) command.Reply {
 	conn := c.Conn.(*Conn)
 	conn.setMulti(nil)
+	conn.watches = nil
 	conn.srv.ps.drop(conn)
 	conn.mu.Lock()
 	conn.db, conn.proto, conn.name, conn.readonly = 0, 2, "", false

@@ -44,6 +44,8 @@ type Conn struct {
 	closeAfterReply bool
 	// multi is the open MULTI block, nil outside one.
 	multi *multiState
+	// watches are the WATCHed keys, sent with the next EXEC.
+	watches []command.WatchedKey
 	// pending is the run of consecutive reads or writes not yet executed.
 	pending pendingRun
 

@@ -217,7 +217,7 @@ func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
 // the engine: they may wait on Raft, which may wait on a snapshot install,
 // which waits for every engine holder to let go.
 func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
-	if spec.Flags&command.FlagAdmin != 0 {
+	if spec.Flags&command.FlagAdmin != 0 || withoutEngine(spec) {
 		return c.safeRun(spec, &command.Ctx{Conn: c}, argv)
 	}
 	ctx, release, rerr := c.dataCtx()
@@ -226,6 +226,18 @@ func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
 	}
 	defer release()
 	return c.safeRun(spec, ctx, argv)
+}
+
+// withoutEngine reports whether a connection command runs without holding
+// the engine: transaction and pub/sub commands may wait on Raft (EXEC and
+// WATCH) or on other nodes (PUBLISH) and acquire the engine themselves.
+func withoutEngine(spec *command.Spec) bool {
+	for _, cat := range spec.Categories {
+		if cat == "transaction" || cat == "pubsub" {
+			return true
+		}
+	}
+	return false
 }
 
 // dataCtx returns a handler context for the selected database and the

@@ -277,11 +277,12 @@ func TestMultiExec(t *testing.T) {
 	// SHUTDOWN inside MULTI is refused and aborts the transaction.
 	require.Equal(t, "+OK\r\n", c.do("MULTI"))
 	require.Equal(t, "-ERR Command not allowed inside a transaction\r\n", c.do("SHUTDOWN"))
-	require.Equal(t, "-ERR Command not allowed inside a transaction\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "-ERR WATCH inside MULTI is not allowed\r\n", c.do("WATCH", "a"))
 	require.Equal(t, "-EXECABORT Transaction discarded because of previous errors.\r\n", c.do("EXEC"))
 	require.Empty(t, shutdowns)
 	require.Equal(t, "+PONG\r\n", c.do("PING"))
-	require.Equal(t, "-ERR WATCH is not supported yet\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "+OK\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "+OK\r\n", c.do("UNWATCH"))
 
 	// An empty transaction proposes nothing.
 	before = len(ts.tc.calls())

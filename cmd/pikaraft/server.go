@@ -38,6 +38,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		return nil, fmt.Errorf("resp server: %w", err)
 	}
 	publishLeaderChanges(n, srv, conf.String("cluster-name"))
+	n.SetPubSub(srv) // PUBLISH and PUBSUB from other nodes
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		_ = srv.Close()

@@ -81,6 +81,15 @@ func Open(cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	for db := 0; db < set.Databases(); db++ {
+		w := set.DB(db)
+		if term, index, items := w.Last(); term == 0 && items > 0 {
+			// Written by a classic Pika (an in-place upgrade): continue after
+			// it; its logic ids are not Raft indexes.
+			w.ForgetLast()
+			log.Info("binlog: continuing after a binlog written by Pika", "db", db, "pika_last_index", index)
+		}
+	}
 	j, recs, last, err := openJournal(filepath.Join(cfg.LogPath, JournalName))
 	if err != nil {
 		set.Close()

@@ -2,11 +2,14 @@ package binlogsink_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/pikafixture"
 )
 
 // workload is a mixed set of entries: writes Pika rewrites, writes whose
@@ -154,4 +157,22 @@ func TestCrashAfterSpop(t *testing.T) {
 	require.Len(t, got, 2)
 	require.Equal(t, "SADD s a b c", got[0].Cmd)
 	require.Equal(t, "SET x 1", got[1].Cmd)
+}
+
+// TestContinuesAfterPikasBinlog: on an in-place upgrade the old Pika
+// master's binlog stays in log-path (classic replicas keep reading it);
+// the first Raft entries are appended after it, although Pika's logic ids
+// are higher than their indexes.
+func TestContinuesAfterPikasBinlog(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(dir, "log"), os.DirFS(pikafixture.Path(t, "binlog"))))
+	before := readDB(t, dir, 0)
+	require.Greater(t, before[len(before)-1].Index, uint64(100))
+	n := openNode(t, dir, 0)
+	n.fsm.ApplyBatch(logs(1, cmds(0, "SET after upgrade")))
+	n.close(t)
+	got := readDB(t, dir, 0)
+	require.Equal(t, before, got[:len(before)], "Pika's items stay")
+	require.Equal(t, []item{{Index: 1, Term: 3, ExecTime: uint32((baseMs + 1000) / 1000), Cmd: "SET after upgrade"}},
+		got[len(before):])
 }
