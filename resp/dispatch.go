@@ -51,6 +51,7 @@ func (c *Conn) dispatch(batch [][][]byte) {
 			c.reply(*rej)
 			continue
 		}
+		c.feedMonitors(spec, argv)
 		if c.multi != nil && !isTxnControl(spec.Name) {
 			c.flushPending()
 			c.multi.add(spec, argv)
@@ -63,7 +64,7 @@ func (c *Conn) dispatch(batch [][][]byte) {
 			c.flushPending()
 			start := time.Now()
 			r := c.runLocal(spec, argv)
-			c.srv.cmdStats.Record(spec.Name, time.Since(start))
+			c.recordCall(spec, argv, time.Since(start))
 			c.reply(r)
 		case spec.IsWrite():
 			c.addPending(runWrites, spec, argv)
@@ -144,7 +145,7 @@ func (c *Conn) flushPending() {
 			// One proposal for the group: each command is charged its share.
 			share := time.Since(start) / time.Duration(end-i)
 			for j, r := range replies {
-				c.srv.cmdStats.Record(p.specs[i+j].Name, share)
+				c.recordCall(p.specs[i+j], p.argvs[i+j], share)
 				c.reply(r)
 			}
 		}
@@ -182,7 +183,7 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 	for i, argv := range argvs {
 		r := c.safeRun(specs[i], ctx, argv)
 		t := time.Now()
-		c.srv.cmdStats.Record(specs[i].Name, t.Sub(last))
+		c.recordCall(specs[i], argv, t.Sub(last))
 		last = t
 		c.reply(r)
 	}
