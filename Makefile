@@ -33,6 +33,8 @@ deps:
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/pikaraft ./cmd/pikaraft
+	$(GO) build -o $(BIN)/pikaraft-admin ./cmd/pikaraft-admin
+	$(GO) build -o $(BIN)/pikaraft-binlog ./cmd/pikaraft-binlog
 	$(GO) build -o $(BIN)/jepsen-lite ./jepsen-lite/cmd/jepsen-lite
 
 test: deps build

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/pikaraft/pikaraft/resp/command"
 )
 
 // Entry is the payload of one Raft log entry: the commands of one client
@@ -23,6 +25,12 @@ type Entry struct {
 	// applied at most once (HasClient reports whether they are set).
 	ClientID, Seq uint64
 	HasClient     bool
+	// Txn marks a MULTI/EXEC block with WATCHed keys: the FSM runs the
+	// commands only if none of Watches changed (command.WatchesHold), and
+	// the entry's response is ONE reply, the EXEC reply: an array of the
+	// commands' replies, or a nil array when the transaction aborted.
+	Txn     bool
+	Watches []command.WatchedKey
 }
 
 // entryVersion is the first byte of every encoded entry. A new layout gets
@@ -30,7 +38,10 @@ type Entry struct {
 // snapshots).
 const entryVersion = 1
 
-const flagClient = 1 << 0
+const (
+	flagClient = 1 << 0
+	flagTxn    = 1 << 1
+)
 
 // Limits that keep Decode from allocating more than the input can hold.
 const (
@@ -45,6 +56,8 @@ var ErrBadEntry = errors.New("bad log entry")
 //
 //	version u8 | flags u8 | db uvarint | leader_time varint | seed u64 LE
 //	| [client_id uvarint | seq uvarint]   (flags&1)
+//	| [nwatch uvarint | per watch: db uvarint, key len uvarint, key,
+//	   version uvarint, deadline varint]   (flags&2)
 //	| ncmds uvarint | per cmd: nargs uvarint | per arg: len uvarint, bytes
 func (e *Entry) Encode() []byte {
 	size := 2 + 3*binary.MaxVarintLen64 + 8 + 2*binary.MaxVarintLen64
@@ -59,6 +72,12 @@ func (e *Entry) Encode() []byte {
 	if e.HasClient {
 		flags |= flagClient
 	}
+	if e.Txn {
+		flags |= flagTxn
+		for _, w := range e.Watches {
+			size += 4*binary.MaxVarintLen64 + len(w.Key)
+		}
+	}
 	b = append(b, entryVersion, flags)
 	b = binary.AppendUvarint(b, uint64(e.DB))
 	b = binary.AppendVarint(b, e.LeaderTimeMs)
@@ -66,6 +85,16 @@ func (e *Entry) Encode() []byte {
 	if e.HasClient {
 		b = binary.AppendUvarint(b, e.ClientID)
 		b = binary.AppendUvarint(b, e.Seq)
+	}
+	if e.Txn {
+		b = binary.AppendUvarint(b, uint64(len(e.Watches)))
+		for _, w := range e.Watches {
+			b = binary.AppendUvarint(b, uint64(w.DB))
+			b = binary.AppendUvarint(b, uint64(len(w.Key)))
+			b = append(b, w.Key...)
+			b = binary.AppendUvarint(b, w.Version)
+			b = binary.AppendVarint(b, int64(w.Deadline))
+		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(e.Cmds)))
 	for _, c := range e.Cmds {
@@ -160,6 +189,30 @@ func (d *decoder) bytes(n int, what string) []byte {
 	return v
 }
 
+// watches reads the watched keys of a transaction entry.
+func (d *decoder) watches() []command.WatchedKey {
+	n := d.count("watch count", maxArgs, 4)
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	out := make([]command.WatchedKey, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		db := d.uvarint("watch db")
+		if db > 1<<16 {
+			d.fail("watch db out of range")
+		}
+		out[i].DB = int(db)
+		out[i].Key = d.bytes(d.count("watch key length", uint64(len(d.b)), 0), "watch key")
+		out[i].Version = d.uvarint("watch version")
+		dl := d.varint("watch deadline")
+		if dl < -1<<31 || dl > 1<<31-1 {
+			d.fail("watch deadline out of range")
+		}
+		out[i].Deadline = int32(dl)
+	}
+	return out
+}
+
 // Decode parses an encoded entry. It never panics: any malformed input is
 // an ErrBadEntry. The returned arguments alias data.
 func Decode(data []byte) (*Entry, error) {
@@ -168,7 +221,7 @@ func Decode(data []byte) (*Entry, error) {
 		return nil, fmt.Errorf("%w: unknown version %d", ErrBadEntry, v)
 	}
 	flags := d.byte("flags")
-	if d.err == nil && flags&^byte(flagClient) != 0 {
+	if d.err == nil && flags&^byte(flagClient|flagTxn) != 0 {
 		return nil, fmt.Errorf("%w: unknown flags %#x", ErrBadEntry, flags)
 	}
 	e := &Entry{}
@@ -183,6 +236,10 @@ func Decode(data []byte) (*Entry, error) {
 		e.HasClient = true
 		e.ClientID = d.uvarint("client id")
 		e.Seq = d.uvarint("sequence")
+	}
+	if flags&flagTxn != 0 {
+		e.Txn = true
+		e.Watches = d.watches()
 	}
 	ncmds := d.count("command count", maxCmds, 1)
 	if d.err == nil && ncmds > 0 {

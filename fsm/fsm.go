@@ -29,6 +29,7 @@ type FSM struct {
 	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
+	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
 	// FSM goroutine (AcquireEngine) and for writing while a restore closes
@@ -91,6 +92,12 @@ func (f *FSM) Advanced() <-chan struct{} {
 	return f.advance
 }
 
+// SeedApplied raises AppliedIndex to at least index. The node calls it at
+// start-up with the newest snapshot's index: Raft resumes after it, so
+// without the seed a restarted follower would wait for the next write
+// before serving a read index at or below it.
+func (f *FSM) SeedApplied(index uint64) { f.setApplied(index) }
+
 func (f *FSM) setApplied(index uint64) {
 	if index <= f.applied.Load() {
 		return
@@ -109,6 +116,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	if l.Type == raft.LogCommand {
 		resp = f.applyCommand(l)
 	}
+	f.obsBatch()
 	f.setApplied(l.Index)
 	return resp
 }
@@ -122,6 +130,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 			out[i] = f.applyCommand(l)
 		}
 	}
+	f.obsBatch()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
@@ -144,7 +153,9 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 	f.leaderTime.Store(now)
 	eng := f.eng.Load()
 	eng.SetExpiryHorizon(now)
+	f.obsBegin(eng, l, now, e)
 	replies := f.execDedup(eng, l.Index, now, e)
+	f.obsEnd()
 	if f.lastCmd/dedupGCEvery != l.Index/dedupGCEvery {
 		w := engine.Writer{Pos: engine.Pos{Index: l.Index, Sub: uint32(len(e.Cmds)) + 1}, NowMs: now}
 		if err := gcDedup(eng, w); err != nil {
@@ -156,27 +167,74 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 }
 
 // execDedup executes an entry; one that carries a client ID and sequence
-// already applied returns the stored replies instead, and a new one stores
-// its replies (see dedup.go) at position (index, len(cmds)).
+// already applied returns the stored replies instead. After the commands,
+// one meta-area write at position (index, len(cmds)) records the entry's
+// modification versions (command.VersionOps, for WATCH) and, for a
+// forwarded entry, its dedup record (see dedup.go).
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
-	if !e.HasClient {
-		return f.exec(eng, index, now, e)
+	nReplies := len(e.Cmds)
+	if e.Txn {
+		nReplies = 1
 	}
-	rec, err := lookupDedup(eng, e.ClientID, now)
-	if err != nil {
-		f.log.Error("fsm: dedup lookup", "index", index, "error", err)
-		return errorReplies(len(e.Cmds), command.ErrReply(err))
+	if e.HasClient {
+		rec, err := lookupDedup(eng, e.ClientID, now)
+		if err != nil {
+			f.log.Error("fsm: dedup lookup", "index", index, "error", err)
+			return errorReplies(nReplies, command.ErrReply(err))
+		}
+		if rec != nil && rec.Seq >= e.Seq {
+			return dedupReplies(rec, e.Seq, nReplies)
+		}
 	}
-	if rec != nil && rec.Seq >= e.Seq {
-		return dedupReplies(rec, e.Seq, len(e.Cmds))
+	replies, ran := f.execTxn(eng, index, now, e)
+	var ops []engine.MetaOp
+	if ran {
+		ops = command.VersionOps(index, e.DB, e.Cmds)
 	}
-	replies := f.exec(eng, index, now, e)
-	rec = &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
-	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
-	if err := eng.UpdateMeta(w, []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}); err != nil {
-		f.log.Error("fsm: store dedup record", "index", index, "error", err)
+	if e.HasClient && !retryable(e, replies) {
+		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
+		ops = append(ops, engine.MetaOp{Key: dedupKey(e.ClientID), Value: rec.encode()})
+	}
+	if len(ops) > 0 {
+		w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
+		if err := eng.UpdateMeta(w, ops); err != nil {
+			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
+		}
 	}
 	return replies
+}
+
+// execTxn runs a plain entry, or checks a transaction's watched keys and
+// runs it only if they hold (one reply: the EXEC array, or a nil array when
+// aborted). ran reports whether the commands ran.
+func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ran bool) {
+	if !e.Txn {
+		return f.exec(eng, index, now, e), true
+	}
+	ok, err := command.WatchesHold(eng, e.Watches, now)
+	if err != nil {
+		f.log.Error("fsm: check watched keys", "index", index, "error", err)
+		return []command.Reply{command.ErrReply(err)}, false
+	}
+	if !ok {
+		return []command.Reply{command.NilArray()}, false
+	}
+	return []command.Reply{command.Array(f.exec(eng, index, now, e)...)}, true
+}
+
+// retryable reports whether a forwarded entry's outcome must not be stored
+// in the dedup table: a blocking pop attempt that found nothing (a retry
+// of the same request must try again, see node/blocking.go).
+func retryable(e *Entry, replies []command.Reply) bool {
+	if e.Txn || len(e.Cmds) != 1 || len(replies) != 1 || len(e.Cmds[0]) == 0 {
+		return false
+	}
+	spec, ok := command.Commands.Lookup(e.Cmds[0][0])
+	if !ok || spec.Flags&command.FlagBlocking == 0 || !spec.IsWrite() {
+		return false
+	}
+	t := replies[0].Type
+	return t == command.TypeNil || t == command.TypeNilArray
 }
 
 // exec runs the entry's commands one after another and returns their replies.
@@ -198,6 +256,7 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 			Seed:   e.Seed + uint64(i),
 		}
 		replies[i] = f.run(c, argv, index)
+		f.obsCommand(c, argv, replies[i])
 	}
 	return replies
 }

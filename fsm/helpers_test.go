@@ -50,7 +50,7 @@ func seedRaw(t *testing.T, path string, n int, index uint64) {
 }
 
 // openFSM opens an engine at dir/db and an FSM on it; both close at test end.
-func openFSM(t *testing.T, dir string) *FSM {
+func openFSM(t testing.TB, dir string) *FSM {
 	t.Helper()
 	path := filepath.Join(dir, "db")
 	eng, err := OpenEngine(path, engine.Options{})

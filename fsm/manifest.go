@@ -39,6 +39,8 @@ type Manifest struct {
 	// Files and Bytes count the data files.
 	Files int   `json:"files"`
 	Bytes int64 `json:"bytes"`
+	// Observer is the FSM observer's state (the binlog position), if any.
+	Observer json.RawMessage `json:"observer,omitempty"`
 }
 
 // fileSum is one data file's entry in SUMS.json.

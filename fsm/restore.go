@@ -48,6 +48,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.leaderTime.Store(m.LeaderTimeMs)
 	f.eng.Load().SetExpiryHorizon(m.LeaderTimeMs)
 	f.applied.Store(m.Index)
+	f.obsRestored(m)
 	f.mu.Lock()
 	close(f.advance)
 	f.advance = make(chan struct{})

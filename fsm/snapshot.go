@@ -32,6 +32,11 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		LeaderTimeMs: f.leaderTime.Load(),
 		Databases:    eng.NumDBs(),
 	}
+	obs, err := f.obsSnapshot()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	m.Observer = obs
 	if err := eng.Checkpoint(dir); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("snapshot: %w", err)

@@ -66,12 +66,20 @@ func (p *sessionPool) put(s *session) {
 // leader was unknown, unreachable or not the leader any more.
 const retryPause = 25 * time.Millisecond
 
-func (n *Node) forward(ctx context.Context, db int, cmds [][][]byte) ([]command.Reply, error) {
+// forward sends entry e (its DB, commands and watched keys) to the leader
+// under a fresh sequence of a forwarding session and returns its replies.
+func (n *Node) forward(ctx context.Context, e *fsm.Entry) ([]command.Reply, error) {
 	s := n.sessions.get()
 	defer n.sessions.put(s)
 	s.seq++
-	e := &fsm.Entry{DB: db, Cmds: cmds, ClientID: s.id, Seq: s.seq, HasClient: true}
-	req := &rpcRequest{Op: opForward, DB: db, Cmds: cmds, ClientID: s.id, Seq: s.seq}
+	return n.forwardAs(ctx, e, s)
+}
+
+// forwardAs forwards e with session s's current sequence, retrying the
+// same (client ID, sequence) until it gets an answer or ctx ends.
+func (n *Node) forwardAs(ctx context.Context, e *fsm.Entry, s *session) ([]command.Reply, error) {
+	e.ClientID, e.Seq, e.HasClient = s.id, s.seq, true
+	req := &rpcRequest{Op: opForward, DB: e.DB, Cmds: e.Cmds, ClientID: s.id, Seq: s.seq, Txn: e.Txn, Watches: e.Watches}
 	attempted := false
 	var last error
 	for {
@@ -136,7 +144,8 @@ func (n *Node) handleForward(ctx context.Context, req *rpcRequest) *rpcResponse 
 	n.inflight.Add(1)
 	n.mu.Unlock()
 	defer n.inflight.Done()
-	e := &fsm.Entry{DB: req.DB, Cmds: req.Cmds, ClientID: req.ClientID, Seq: req.Seq, HasClient: true}
+	e := &fsm.Entry{DB: req.DB, Cmds: req.Cmds, ClientID: req.ClientID, Seq: req.Seq, HasClient: true,
+		Txn: req.Txn, Watches: req.Watches}
 	r, err := n.propose(ctx, e)
 	if err != nil {
 		return &rpcResponse{Err: err.Error(), NotLeader: errors.Is(err, ErrNoLeader)}

@@ -75,6 +75,9 @@ type Config struct {
 	// Membership configures discovery with memberlist (membership.go);
 	// a zero GossipBind runs without it.
 	Membership Membership
+	// Observer, if set, sees every applied command (the Pika binlog,
+	// compat/binlogsink; see binlog.go).
+	Observer fsm.Observer
 	// Logger receives every log line (default slog.Default()).
 	Logger *slog.Logger
 	// Clock returns the local time in Unix ms (default the system clock;
@@ -138,6 +141,7 @@ type Node struct {
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
+	pubsub      resp.PubSubLocal  // guarded by mu (pubsub.go)
 
 	// faultDropReply, set by tests before traffic starts, makes the node
 	// drop the reply to a forwarded write (after applying it) when it
@@ -184,6 +188,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	if cfg.Observer != nil {
+		n.fsm.SetObserver(cfg.Observer)
+	}
 	snapIndex, err := n.catchUpWithSnapshot(snaps)
 	if err != nil {
 		return nil, err
@@ -218,11 +225,24 @@ func Open(cfg Config) (*Node, error) {
 	})
 	n.raft.RegisterObserver(obs)
 	go n.watchLeader(obsCh, obs)
+	adopt, err := n.needsAdoption(logs, snaps)
+	if err != nil {
+		_ = n.raft.Shutdown().Error()
+		return nil, err
+	}
 	if err := n.bootstrap(logs, snaps); err != nil {
 		_ = n.raft.Shutdown().Error()
 		return nil, err
 	}
 	go n.watchLeadership()
+	if adopt {
+		if err := n.adoptData(30 * time.Second); err != nil {
+			close(n.stop)
+			<-n.done
+			_ = n.raft.Shutdown().Error()
+			return nil, err
+		}
+	}
 	if n.cfg.Membership.GossipBind != "" {
 		if n.members, err = n.startMembership(); err != nil {
 			close(n.stop)
@@ -317,6 +337,7 @@ func (n *Node) catchUpWithSnapshot(snaps *raft.FileSnapshotStore) (uint64, error
 			return 0, fmt.Errorf("node: %w", err)
 		}
 	}
+	n.fsm.SeedApplied(meta.Index)
 	return meta.Index, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pikaraft/pikaraft/resp"
 	"github.com/pikaraft/pikaraft/resp/command"
 )
 
@@ -23,6 +24,8 @@ const (
 	opRemove                     // remove server ID from the configuration (leader)
 	opPeerInfo                   // return this node's PeerInfo (peerinfo.go)
 	opAdmin                      // run an admin request (leader; adminrpc.go)
+	opPublish                    // deliver a PUBLISH to local subscribers (pubsub.go)
+	opPubSub                     // answer a PUBSUB query from local subscriptions
 )
 
 // rpcRequest is one node RPC call.
@@ -32,12 +35,19 @@ type rpcRequest struct {
 	DB            int
 	Cmds          [][][]byte
 	ClientID, Seq uint64
+	// Txn and Watches make the forwarded write a WATCHed EXEC (fsm.Entry).
+	Txn     bool
+	Watches []command.WatchedKey
 	// TimeoutMs bounds the work on the callee.
 	TimeoutMs int64
 	// ID is the server to remove (opRemove).
 	ID string
 	// Admin is the membership or leadership request (opAdmin).
 	Admin *adminRequest
+	// Channel and Message are a PUBLISH (opPublish); Query a PUBSUB (opPubSub).
+	Channel string
+	Message []byte
+	Query   *resp.PubSubQuery
 }
 
 // rpcResponse is the answer to an rpcRequest.
@@ -53,6 +63,10 @@ type rpcResponse struct {
 	Addr string
 	// Info is the callee's PeerInfo (opPeerInfo).
 	Info *PeerInfo
+	// Count is the number of receivers (opPublish); Answer the PUBSUB
+	// answer (opPubSub).
+	Count  int64
+	Answer *resp.PubSubAnswer
 }
 
 // serveRPC answers node RPC calls on c until it fails or the node stops.
@@ -114,6 +128,10 @@ func (n *Node) handleRPC(req *rpcRequest) *rpcResponse {
 	case opPeerInfo:
 		info := n.localInfo()
 		return &rpcResponse{Info: &info}
+	case opPublish:
+		return n.handlePublish(req)
+	case opPubSub:
+		return n.handlePubSub(req)
 	case opAdmin:
 		if req.Admin == nil {
 			return &rpcResponse{Err: "ERR empty admin request"}

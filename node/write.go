@@ -19,6 +19,26 @@ import (
 // FollowerWrites "redirect", refused with a MOVED error naming the leader.
 // While there is no leader the write waits up to WriteTimeout.
 func (n *Node) Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Reply, error) {
+	return n.write(ctx, &fsm.Entry{DB: db, Cmds: cmds})
+}
+
+// Exec proposes a MULTI/EXEC block with WATCHed keys as one log entry: the
+// FSM runs it only if no watched key was modified or expired since it was
+// watched, and answers the EXEC reply (an array, or a nil array when the
+// transaction aborted).
+func (n *Node) Exec(ctx context.Context, db int, cmds [][][]byte, watches []command.WatchedKey) (command.Reply, error) {
+	r, err := n.write(ctx, &fsm.Entry{DB: db, Cmds: cmds, Txn: true, Watches: watches})
+	if err != nil {
+		return command.Reply{}, err
+	}
+	if len(r) != 1 {
+		return command.Reply{}, fmt.Errorf("ERR internal error: %d replies for a transaction", len(r))
+	}
+	return r[0], nil
+}
+
+// write proposes e on the leader or forwards it from a follower.
+func (n *Node) write(ctx context.Context, e *fsm.Entry) ([]command.Reply, error) {
 	n.mu.Lock()
 	if n.closing {
 		n.mu.Unlock()
@@ -31,12 +51,12 @@ func (n *Node) Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Re
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.WriteTimeout)
 	defer cancel()
 	if n.IsLeader() {
-		return n.propose(ctx, &fsm.Entry{DB: db, Cmds: cmds})
+		return n.propose(ctx, e)
 	}
 	if n.redirectWrites.Load() {
 		return nil, n.redirect(ctx)
 	}
-	return n.forward(ctx, db, cmds)
+	return n.forward(ctx, e)
 }
 
 // propose stamps e with the cluster time and a random seed, hands it to

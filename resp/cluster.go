@@ -15,6 +15,11 @@ type Cluster interface {
 	// means the outcome is unknown or the write was refused before it was
 	// proposed; its text is a Redis error ("TRYAGAIN ...", "ERR ...").
 	Write(ctx context.Context, db int, cmds [][][]byte) ([]command.Reply, error)
+	// Exec proposes the commands of a MULTI/EXEC block whose connection
+	// WATCHed keys, as one log entry: it runs only if none of watches was
+	// modified or expired since (checked when the entry is applied), and
+	// the reply is EXEC's (an array, or a nil array when it aborted).
+	Exec(ctx context.Context, db int, cmds [][][]byte, watches []command.WatchedKey) (command.Reply, error)
 	// ReadTime waits until this node may serve a read at the connection's
 	// consistency and returns the cluster time (Unix ms) that decides expiry.
 	ReadTime(ctx context.Context, stale bool) (int64, error)

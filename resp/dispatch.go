@@ -86,7 +86,7 @@ func (c *Conn) touch(spec *command.Spec) {
 
 // check finds the command and applies every check that precedes running or
 // queueing it, in Redis's order: existence, arity, authentication,
-// permission (Pika's userblacklist), MULTI compatibility.
+// ACL permission (acl_check.go), MULTI compatibility.
 func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 	spec, ok := command.Commands.Lookup(argv[0])
 	if !ok {
@@ -97,13 +97,8 @@ func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 		r := command.WrongArity(spec.Name)
 		return nil, &r
 	}
-	level := c.authLevel()
-	if level == authNone && spec.Flags&command.FlagNoAuth == 0 {
-		return nil, &errNoAuth
-	}
-	if level == authLimited && c.srv.rt.blacklisted(spec.Name) {
-		r := command.Err(fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", spec.Name))
-		return nil, &r
+	if r := c.checkACL(spec, argv); r != nil {
+		return nil, r
 	}
 	if c.multi != nil && spec.Flags&command.FlagNoMulti != 0 {
 		return nil, &errNotInTxn
@@ -217,7 +212,7 @@ func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
 // the engine: they may wait on Raft, which may wait on a snapshot install,
 // which waits for every engine holder to let go.
 func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
-	if spec.Flags&command.FlagAdmin != 0 {
+	if spec.Flags&command.FlagAdmin != 0 || withoutEngine(spec) {
 		return c.safeRun(spec, &command.Ctx{Conn: c}, argv)
 	}
 	ctx, release, rerr := c.dataCtx()
@@ -226,6 +221,18 @@ func (c *Conn) runLocal(spec *command.Spec, argv [][]byte) command.Reply {
 	}
 	defer release()
 	return c.safeRun(spec, ctx, argv)
+}
+
+// withoutEngine reports whether a connection command runs without holding
+// the engine: transaction and pub/sub commands may wait on Raft (EXEC and
+// WATCH) or on other nodes (PUBLISH) and acquire the engine themselves.
+func withoutEngine(spec *command.Spec) bool {
+	for _, cat := range spec.Categories {
+		if cat == "transaction" || cat == "pubsub" {
+			return true
+		}
+	}
+	return false
 }
 
 // dataCtx returns a handler context for the selected database and the

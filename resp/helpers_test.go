@@ -30,6 +30,44 @@ type testCluster struct {
 	writeCalls [][][][]byte // every Write's commands
 	readStale  []bool       // the stale flag of every ReadTime
 	writeErr   error        // when set, Write fails with it
+	index      uint64       // log index of the last Write or Exec
+}
+
+// apply runs cmds as the FSM would at the next index, bumping the
+// modification versions WATCH looks at. tc.mu must be held.
+func (tc *testCluster) apply(db int, cmds [][][]byte) ([]command.Reply, error) {
+	d, err := tc.eng.DB(db)
+	if err != nil {
+		return nil, err
+	}
+	tc.index++
+	now := time.Now().UnixMilli()
+	out := make([]command.Reply, len(cmds))
+	for i, argv := range cmds {
+		ctx := &command.Ctx{Engine: tc.eng, DB: d, W: engine.Writer{NowMs: now}, NowMs: now}
+		out[i] = command.Commands.Exec(ctx, argv)
+	}
+	if ops := command.VersionOps(tc.index, db, cmds); len(ops) > 0 {
+		if err := tc.eng.UpdateMeta(engine.Writer{NowMs: now}, ops); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (tc *testCluster) Exec(_ context.Context, db int, cmds [][][]byte, watches []command.WatchedKey) (command.Reply, error) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	tc.writeCalls = append(tc.writeCalls, cmds)
+	if tc.writeErr != nil {
+		return command.Reply{}, tc.writeErr
+	}
+	ok, err := command.WatchesHold(tc.eng, watches, time.Now().UnixMilli())
+	if err != nil || !ok {
+		return command.NilArray(), err
+	}
+	out, err := tc.apply(db, cmds)
+	return command.Array(out...), err
 }
 
 func (tc *testCluster) Write(_ context.Context, db int, cmds [][][]byte) ([]command.Reply, error) {
@@ -39,17 +77,7 @@ func (tc *testCluster) Write(_ context.Context, db int, cmds [][][]byte) ([]comm
 	if tc.writeErr != nil {
 		return nil, tc.writeErr
 	}
-	d, err := tc.eng.DB(db)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now().UnixMilli()
-	out := make([]command.Reply, len(cmds))
-	for i, argv := range cmds {
-		ctx := &command.Ctx{Engine: tc.eng, DB: d, W: engine.Writer{NowMs: now}, NowMs: now}
-		out[i] = command.Commands.Exec(ctx, argv)
-	}
-	return out, nil
+	return tc.apply(db, cmds)
 }
 
 func (tc *testCluster) ReadTime(_ context.Context, stale bool) (int64, error) {

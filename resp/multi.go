@@ -37,7 +37,7 @@ func init() {
 			Run:     cmdDiscard,
 		},
 		&command.Spec{
-			Name: "watch", Arity: -2, Flags: command.FlagConnState | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast | command.FlagNoMulti,
+			Name: "watch", Arity: -2, Flags: command.FlagConnState | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast,
 			Categories: []string{"transaction"}, Group: "transactions", Since: "2.2.0",
 			FirstKey: 1, LastKey: -1, Step: 1,
 			Summary: "Monitors changes to keys to determine the execution of a transaction.",
@@ -47,7 +47,7 @@ func init() {
 			Name: "unwatch", Arity: 1, Flags: command.FlagConnState | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast,
 			Categories: []string{"transaction"}, Group: "transactions", Since: "2.2.0",
 			Summary: "Forgets about watched keys of a transaction.",
-			Run:     func(*command.Ctx, [][]byte) command.Reply { return command.OK() },
+			Run:     cmdUnwatch,
 		},
 	)
 }
@@ -67,14 +67,57 @@ func cmdDiscard(c *command.Ctx, _ [][]byte) command.Reply {
 		return command.Err("ERR DISCARD without MULTI")
 	}
 	conn.setMulti(nil)
+	conn.watches = nil
 	return command.OK()
 }
 
-// cmdWatch refuses WATCH: optimistic locking needs replicated per-key
-// versions, which come with a later issue. Pretending to watch would let
-// EXEC succeed when it must fail.
-func cmdWatch(*command.Ctx, [][]byte) command.Reply {
-	return command.Err("ERR WATCH is not supported yet")
+func cmdUnwatch(c *command.Ctx, _ [][]byte) command.Reply {
+	c.Conn.(*Conn).watches = nil
+	return command.OK()
+}
+
+// cmdWatch records, for every key, its modification version and expiry
+// deadline as this node has them after a read at the connection's
+// consistency (linearizable unless READONLY: a stale version can only make
+// EXEC abort, never miss a change). EXEC sends them with the block; the
+// FSM aborts the block if any changed (command.WatchesHold). A key already
+// watched keeps its first version, as in Redis.
+func cmdWatch(c *command.Ctx, argv [][]byte) command.Reply {
+	conn := c.Conn.(*Conn)
+	if conn.multi != nil {
+		return command.Err("ERR WATCH inside MULTI is not allowed")
+	}
+	conn.mu.Lock()
+	stale := conn.readonly
+	conn.mu.Unlock()
+	now, err := conn.srv.cluster.ReadTime(conn.ctx, stale)
+	if err != nil {
+		return command.ErrReply(err)
+	}
+	eng, release := conn.srv.cluster.AcquireEngine()
+	defer release()
+	db := conn.DB()
+	for _, key := range argv[1:] {
+		if conn.watching(db, key) {
+			continue
+		}
+		w, err := command.WatchKey(eng, db, key, now)
+		if err != nil {
+			return command.ErrReply(err)
+		}
+		conn.watches = append(conn.watches, w)
+	}
+	return command.OK()
+}
+
+// watching reports whether key of db is already watched.
+func (c *Conn) watching(db int, key []byte) bool {
+	for _, w := range c.watches {
+		if w.DB == db && string(w.Key) == string(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // cmdExec runs the queued commands: every data command (read or write) of
@@ -88,6 +131,8 @@ func cmdExec(c *command.Ctx, _ [][]byte) command.Reply {
 		return command.Err("ERR EXEC without MULTI")
 	}
 	conn.setMulti(nil)
+	watches := conn.watches
+	conn.watches = nil // EXEC unwatches everything, whatever the outcome
 	if m.dirty {
 		return command.Err("EXECABORT Transaction discarded because of previous errors.")
 	}
@@ -100,7 +145,22 @@ func cmdExec(c *command.Ctx, _ [][]byte) command.Reply {
 			at = append(at, i)
 		}
 	}
-	if len(data) > 0 {
+	if len(watches) > 0 {
+		// Even an empty block goes through the log: the check happens there.
+		r, err := conn.srv.cluster.Exec(conn.ctx, conn.DB(), data, watches)
+		if err != nil {
+			return command.ErrReply(err)
+		}
+		if r.Type == command.TypeNilArray {
+			return r
+		}
+		if r.Type != command.TypeArray || len(r.Elems) != len(data) {
+			return command.Err("ERR internal error: wrong number of replies for EXEC")
+		}
+		for j, i := range at {
+			replies[i] = r.Elems[j]
+		}
+	} else if len(data) > 0 {
 		rs, err := conn.srv.cluster.Write(conn.ctx, conn.DB(), data)
 		if err != nil {
 			return command.ErrReply(err)

@@ -206,8 +206,8 @@ func TestAuthAdminAndLimitedUser(t *testing.T) {
 	require.Equal(t, "-NOAUTH Authentication required.\r\n", c.do("tget", "k"))
 	require.Equal(t, "-WRONGPASS invalid username-password pair or user is disabled.\r\n", c.do("AUTH", "nope"))
 	require.Equal(t, "+OK\r\n", c.do("AUTH", "userpw"))
-	require.Equal(t, "-NOPERM this user has no permissions to run the 'tset' command\r\n", c.do("tset", "k", "v"))
-	require.Equal(t, "-NOPERM this user has no permissions to run the 'config' command\r\n", c.do("CONFIG", "GET", "timeout"))
+	require.Equal(t, "-NOPERM User limit has no permissions to run the 'tset' command\r\n", c.do("tset", "k", "v"))
+	require.Equal(t, "-NOPERM User limit has no permissions to run the 'config' command\r\n", c.do("CONFIG", "GET", "timeout"))
 	require.Equal(t, "$-1\r\n", c.do("tget", "k"))
 	require.Contains(t, c.do("CLIENT", "INFO"), " user=limit ")
 	require.Equal(t, "+OK\r\n", c.do("AUTH", "default", "adminpw"))
@@ -277,11 +277,12 @@ func TestMultiExec(t *testing.T) {
 	// SHUTDOWN inside MULTI is refused and aborts the transaction.
 	require.Equal(t, "+OK\r\n", c.do("MULTI"))
 	require.Equal(t, "-ERR Command not allowed inside a transaction\r\n", c.do("SHUTDOWN"))
-	require.Equal(t, "-ERR Command not allowed inside a transaction\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "-ERR WATCH inside MULTI is not allowed\r\n", c.do("WATCH", "a"))
 	require.Equal(t, "-EXECABORT Transaction discarded because of previous errors.\r\n", c.do("EXEC"))
 	require.Empty(t, shutdowns)
 	require.Equal(t, "+PONG\r\n", c.do("PING"))
-	require.Equal(t, "-ERR WATCH is not supported yet\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "+OK\r\n", c.do("WATCH", "a"))
+	require.Equal(t, "+OK\r\n", c.do("UNWATCH"))
 
 	// An empty transaction proposes nothing.
 	before = len(ts.tc.calls())

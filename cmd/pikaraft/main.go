@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
+	"github.com/pikaraft/pikaraft/compat/replication"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -41,6 +43,7 @@ func parseFlags(args []string) (*settings, error) {
 	expect := fs.Int("bootstrap-expect", 0, "form a new cluster once this many nodes see each other through gossip (default: pika.conf's bootstrap-expect)")
 	join := fs.String("join", "", "gossip addresses (host:port, port = client port+4000 by default) of cluster members to join, comma-separated (default: pika.conf's join)")
 	peers := fs.String("peers", "", "static cluster: id1=host:raftport,id2=... (this node included); every node bootstraps it")
+	advertise := fs.String("raft-advertise", "", "host:raftport other nodes and clients reach this node at, when --bind is 0.0.0.0 or behind NAT (default: pika.conf's raft-advertise)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
 		fs.PrintDefaults()
@@ -78,6 +81,14 @@ func parseFlags(args []string) (*settings, error) {
 			return nil, fmt.Errorf("--join: %w", err)
 		}
 	}
+	if *advertise != "" {
+		if err := checkHostPort(*advertise); err != nil {
+			return nil, fmt.Errorf("--raft-advertise: %w", err)
+		}
+		if err := conf.Override("raft-advertise", *advertise); err != nil {
+			return nil, fmt.Errorf("--raft-advertise: %w", err)
+		}
+	}
 	if *peers != "" {
 		if err := conf.Override("peers", *peers); err != nil {
 			return nil, fmt.Errorf("--peers: %w", err)
@@ -88,6 +99,18 @@ func parseFlags(args []string) (*settings, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkHostPort accepts host:port with a port in 1..65535.
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 || host == "" {
+		return fmt.Errorf("%q: want host:port with a port in 1..65535", addr)
+	}
+	return nil
 }
 
 func newLogger(level string) (*slog.Logger, error) {
@@ -108,6 +131,7 @@ func run(args []string) error {
 		return err
 	}
 	slog.SetDefault(log)
+	logInert(s.conf, log)
 	id, err := s.nodeID()
 	if err != nil {
 		return err
@@ -118,10 +142,28 @@ func run(args []string) error {
 	}
 	cfg.Logger = log
 	cfg.Clock = skewedClock(s.conf.Int("clock-offset-ms", 0))
+	if err := checkHandedBack(s.dbPath, s.raftDir); err != nil {
+		return err
+	}
+	sink, err := openBinlog(s, log)
+	if err != nil {
+		return err
+	}
+	var gate *replication.Gate
+	if sink != nil {
+		gate = replication.NewGate(sink)
+		cfg.Observer = gate
+		defer func() {
+			if err := sink.Close(); err != nil {
+				log.Error("close binlog", "error", err)
+			}
+		}()
+	}
 	n, err := node.Open(cfg)
 	if err != nil {
 		return err
 	}
+	clearHandedBack(s.dbPath, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
 		case "follower-writes":
@@ -136,10 +178,21 @@ func run(args []string) error {
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv, err := startServer(s, n, log, stop)
+	if gate != nil {
+		replicationID(s) // INFO prints it
+	}
+	srv, in, err := startServer(s, n, log, stop)
 	if err != nil {
 		_ = n.Close()
 		return err
+	}
+	var repl closer
+	if gate != nil {
+		if repl, err = startReplication(s, n, gate, in, log); err != nil {
+			_ = srv.Close()
+			_ = n.Close()
+			return fmt.Errorf("classic replication: %w", err)
+		}
 	}
 	log.Info("pikaraft ready", "port", s.port, "bind", s.bind, "data_dir", s.dataDir, "node_id", id)
 	<-ctx.Done()
@@ -153,6 +206,11 @@ func run(args []string) error {
 	var errs []error
 	if err := srv.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
+	}
+	if repl != nil {
+		if err := repl.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close classic replication: %w", err))
+		}
 	}
 	if err := n.Close(); err != nil {
 		errs = append(errs, err)

@@ -172,6 +172,9 @@ func canonicalSet(a Applied, now int64) ([][][]byte, error) {
 	if len(argv) < 3 {
 		return nil, errArgs
 	}
+	if len(argv) == 3 {
+		return [][][]byte{argv}, nil // plain SET: verbatim
+	}
 	var (
 		cond, ttl, redisOnly, keepTTL bool
 		sec, at                       int64

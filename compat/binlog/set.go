@@ -43,6 +43,14 @@ func (s *Set) Databases() int { return len(s.writers) }
 // Canonical) to their databases' binlogs, skipping in each database what it
 // already holds (see Writer.AppendEntry).
 func (s *Set) AppendEntry(term uint32, index uint64, execTime uint32, items []Content) error {
+	if len(items) == 1 && items[0].DB >= 0 && items[0].DB < len(s.writers) {
+		// The common case (one item): no grouping needed.
+		one := [1][]byte{items[0].Bytes}
+		if err := s.writers[items[0].DB].AppendEntry(term, index, execTime, one[:]); err != nil {
+			return fmt.Errorf("binlog: db%d: %w", items[0].DB, err)
+		}
+		return nil
+	}
 	var per [][][]byte
 	for _, it := range items {
 		if it.DB < 0 || it.DB >= len(s.writers) {

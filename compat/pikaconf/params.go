@@ -110,7 +110,7 @@ var params = []param{
 	{name: "rate-limiter-mode", def: "1", kind: kInt, min: 0, max: 2, immutable: true},
 	{name: "rate-limiter-bandwidth", def: "1099511627776", kind: kInt, min: 1, max: 1 << 62},
 	{name: "delayed-write-rate", def: "0", kind: kInt, min: 0, max: 1 << 62},
-	{name: "max-compaction-bytes", def: "524288000", kind: kInt, min: 0, max: 1 << 62},
+	{name: "max-compaction-bytes", def: "524288000", kind: kInt, min: -1, max: 1 << 62},
 	{name: "rate-limiter-refill-period-us", def: "100000", kind: kInt, min: 1, max: 1 << 40, immutable: true},
 	{name: "rate-limiter-fairness", def: "10", kind: kInt, min: 1, max: 100, immutable: true},
 	{name: "rate-limiter-auto-tuned", def: "yes", kind: kBool, immutable: true},

@@ -230,8 +230,17 @@ func cmdSetEx(c *Ctx, argv [][]byte) Reply  { return setWithTTL(c, argv, "ex", "
 func cmdPSetEx(c *Ctx, argv [][]byte) Reply { return setWithTTL(c, argv, "px", "psetex") }
 
 // cmdPKSetExAt is Pika's PKSETEXAT key timestamp value: the absolute
-// expiry is stored verbatim (a past one makes the key expire at once).
-func cmdPKSetExAt(c *Ctx, argv [][]byte) Reply { return setWithTTL(c, argv, "exat", "pksetexat") }
+// expiry is stored verbatim (a past one makes the key expire at once;
+// 0 means none — Pika logs INCR/APPEND on a key without TTL that way).
+func cmdPKSetExAt(c *Ctx, argv [][]byte) Reply {
+	if string(argv[2]) == "0" {
+		if _, err := c.DB.Set(c.W, argv[1], argv[3], engine.SetOptions{}); err != nil {
+			return ErrReply(err)
+		}
+		return OK()
+	}
+	return setWithTTL(c, argv, "exat", "pksetexat")
+}
 
 func cmdGetSet(c *Ctx, argv [][]byte) Reply {
 	res, err := c.DB.Set(c.W, argv[1], argv[2], engine.SetOptions{Get: true})

@@ -134,7 +134,7 @@ func TestStringCommandErrors(t *testing.T) {
 		setex k 0 v => -ERR invalid expire time in 'setex' command
 		setex k x v => -ERR value is not an integer or out of range
 		psetex k -1 v => -ERR invalid expire time in 'psetex' command
-		pksetexat k 0 v => -ERR invalid expire time in 'pksetexat' command
+		pksetexat k 0 v => OK
 		getex k persist ex 10 => -ERR syntax error
 		getex k ex 0 => -ERR invalid expire time in 'getex' command
 		getex k foo => -ERR syntax error

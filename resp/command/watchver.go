@@ -1,0 +1,198 @@
+package command
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/pikaraft/pikaraft/engine"
+)
+
+// Modification versions for WATCH.
+//
+// Every write the FSM applies bumps a version for the keys it touches; a
+// WATCHed EXEC carries the versions its connection read and the FSM aborts
+// it when any changed. The versions are replicated state: the FSM writes
+// them in the engine's meta area (engine.UpdateMeta; pikaraft's applied
+// column family, never visible to Pika) at the entry's log position, so
+// they are identical on every node, skipped on replay like any write and
+// carried in snapshots.
+//
+// A version is the Raft index of the last entry that modified the key, so
+// versions only grow. To stay bounded the store keeps one version per
+// bucket: a key's bucket is FNV-1a 64 of (db, key) modulo WatchBuckets,
+// part of the on-disk format. Two keys in one bucket share a version, so a
+// write to one aborts a transaction watching the other — a rare false
+// abort (with W distinct keys written between WATCH and EXEC, about
+// W/WatchBuckets per watched key). A real modification is never missed.
+//
+// Writes without key positions (FLUSHDB, PKPATTERNMATCHDEL) and writes
+// whose keys the table cannot name bump a per-db epoch, FLUSHALL a global
+// one; a key's version is the largest of its bucket, its db's epoch and the
+// global epoch.
+const WatchBuckets = 1 << 18
+
+var (
+	watchBucketPrefix = []byte("wk/") // + u32 BE bucket
+	watchDBPrefix     = []byte("wd/") // + u16 BE db
+	watchAllKey       = []byte("wa")
+)
+
+// WatchedKey is one key a connection WATCHes: what it read at WATCH time.
+type WatchedKey struct {
+	DB  int
+	Key []byte
+	// Version is the key's modification version when it was watched.
+	Version uint64
+	// Deadline is the key's expiry (Unix seconds) when it was watched, 0
+	// if it had none or did not exist: EXEC aborts once it has passed.
+	Deadline int32
+}
+
+func watchBucket(db int, key []byte) uint32 {
+	h := fnv.New64a()
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], uint16(db))
+	h.Write(b[:])
+	h.Write(key)
+	return uint32(h.Sum64() % WatchBuckets)
+}
+
+func watchBucketKey(db int, key []byte) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, watchBucketPrefix...), watchBucket(db, key))
+}
+
+func watchDBKey(db int) []byte {
+	return binary.BigEndian.AppendUint16(append([]byte{}, watchDBPrefix...), uint16(db))
+}
+
+func readVersion(eng *engine.Engine, key []byte) (uint64, error) {
+	raw, err := eng.GetMeta(key)
+	if errors.Is(err, engine.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read watch version: %w", err)
+	}
+	v, n := binary.Uvarint(raw)
+	if n <= 0 {
+		return 0, fmt.Errorf("read watch version: %w: bad record", engine.ErrCorrupt)
+	}
+	return v, nil
+}
+
+// KeyVersion returns the modification version of key in database db.
+func KeyVersion(eng *engine.Engine, db int, key []byte) (uint64, error) {
+	var best uint64
+	for _, k := range [][]byte{watchBucketKey(db, key), watchDBKey(db), watchAllKey} {
+		v, err := readVersion(eng, k)
+		if err != nil {
+			return 0, err
+		}
+		best = max(best, v)
+	}
+	return best, nil
+}
+
+// WatchKey reads what WATCH records for key: its version and its expiry
+// deadline at nowMs.
+func WatchKey(eng *engine.Engine, db int, key []byte, nowMs int64) (WatchedKey, error) {
+	w := WatchedKey{DB: db, Key: append([]byte{}, key...)}
+	var err error
+	if w.Version, err = KeyVersion(eng, db, key); err != nil {
+		return w, err
+	}
+	d, err := eng.DB(db)
+	if err != nil {
+		return w, fmt.Errorf("watch: %w", err)
+	}
+	if w.Deadline, err = d.ExpiryDeadline(key, nowMs); err != nil {
+		return w, fmt.Errorf("watch: %w", err)
+	}
+	return w, nil
+}
+
+// WatchesHold reports whether no watched key was modified or expired:
+// the check a WATCHed EXEC passes at apply time (cluster time nowMs).
+func WatchesHold(eng *engine.Engine, watches []WatchedKey, nowMs int64) (bool, error) {
+	for _, w := range watches {
+		if engine.DeadlinePassed(w.Deadline, nowMs) {
+			return false, nil
+		}
+		v, err := KeyVersion(eng, w.DB, w.Key)
+		if err != nil {
+			return false, err
+		}
+		if v != w.Version {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// VersionOps returns the meta-area changes that record entry index's
+// writes: cmds ran in database db. Read commands change nothing. The
+// result depends only on the arguments, so a replayed entry bumps the
+// same versions.
+func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
+	val := binary.AppendUvarint(nil, index)
+	seen := map[string]bool{}
+	var ops []engine.MetaOp
+	add := func(k []byte) {
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			ops = append(ops, engine.MetaOp{Key: k, Value: val})
+		}
+	}
+	for _, argv := range cmds {
+		if len(argv) == 0 {
+			continue
+		}
+		spec, ok := Commands.Lookup(argv[0])
+		if !ok || !spec.IsWrite() {
+			continue
+		}
+		keys, all := modifiedKeys(spec, argv)
+		switch {
+		case spec.Name == "flushall":
+			add(watchAllKey)
+		case all:
+			add(watchDBKey(db))
+		default:
+			for _, k := range keys {
+				add(watchBucketKey(db, k))
+			}
+		}
+	}
+	return ops
+}
+
+// modifiedKeys returns the keys a write command may modify, or all=true
+// when it cannot name them (no key positions, or keys the table does not
+// cover).
+func modifiedKeys(spec *Spec, argv [][]byte) (keys [][]byte, all bool) {
+	pos := spec.Keys(len(argv))
+	if len(pos) == 0 || spec.Flags&FlagMovableKeys != 0 {
+		return nil, true
+	}
+	switch spec.Name {
+	case "sdiffstore", "sinterstore", "sunionstore", "pfmerge", "bitop",
+		"zrangestore", "geosearchstore", "zunionstore", "zinterstore":
+		// Only the destination changes; the sources are read.
+		return [][]byte{argv[pos[0]]}, false
+	case "georadius", "georadiusbymember":
+		// STORE / STOREDIST name a destination outside the key triple.
+		keys = [][]byte{argv[pos[0]]}
+		for i := pos[0] + 1; i+1 < len(argv); i++ {
+			if EqualFold(argv[i], "store") || EqualFold(argv[i], "storedist") {
+				keys = append(keys, argv[i+1])
+			}
+		}
+		return keys, false
+	}
+	for _, p := range pos {
+		keys = append(keys, argv[p])
+	}
+	return keys, false
+}
