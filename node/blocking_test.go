@@ -2,7 +2,9 @@ package node_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,4 +152,75 @@ func TestBlockingPopAfterFailover(t *testing.T) {
 	require.NoError(t, r.err)
 	require.Equal(t, []string{"jobs", "j1"}, r.vals)
 	require.Equal(t, []string{"j2"}, b.LRange(ctx, "jobs", 0, -1).Val(), "nothing lost, nothing popped twice")
+	require.NoError(t, b.Del(ctx, "jobs").Err())
+
+	// Under load across another leader kill: every acknowledged push is
+	// popped exactly once or still in the list.
+	c.Nodes[leader].Restart()
+	leader = c.WaitLeader(10 * time.Second)
+	var consumers []*redis.Client
+	for i := range c.Nodes {
+		if i != leader {
+			consumers = append(consumers, c.Nodes[i].Client())
+		}
+	}
+	producer := consumers[0]
+	stop := make(chan struct{})
+	popped := make(chan string, 10000)
+	var wg sync.WaitGroup
+	for _, cl := range consumers {
+		defer cl.Close()
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func(cl *redis.Client) {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					v, err := cl.BLPop(ctx, 200*time.Millisecond, "work").Result()
+					if err == nil {
+						popped <- v[1]
+					} else if err != redis.Nil {
+						time.Sleep(20 * time.Millisecond)
+					}
+				}
+			}(cl)
+		}
+	}
+	acked := map[string]bool{}
+	deadline := time.Now().Add(time.Hour)
+	killed := false
+	for i := 0; time.Now().Before(deadline); i++ {
+		if !killed && i == 100 {
+			c.Nodes[leader].Kill()
+			killed = true
+			deadline = time.Now().Add(5 * time.Second)
+		}
+		v := "e" + strconv.Itoa(i)
+		if producer.RPush(ctx, "work", v).Err() == nil {
+			acked[v] = true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	close(popped)
+	seen := map[string]bool{}
+	for v := range popped {
+		require.False(t, seen[v], "%s popped twice", v)
+		seen[v] = true
+	}
+	for _, v := range producer.LRange(ctx, "work", 0, -1).Val() {
+		require.False(t, seen[v], "%s popped and still listed", v)
+		seen[v] = true
+	}
+	for v := range acked {
+		require.True(t, seen[v], "acknowledged %s lost", v)
+	}
+	require.True(t, killed)
+	t.Logf("pushed %d (acked), popped or left %d", len(acked), len(seen))
 }
