@@ -118,8 +118,13 @@ type Node struct {
 	raft  *raft.Raft
 	trans *raft.NetworkTransport
 	mux   *muxLayer
-	rpc   *rpcClient
-	bolt  *raftboltdb.BoltStore
+	// started is closed once raft and the fields node RPCs use are set:
+	// the mux accepts peer connections before that (the transport must
+	// exist to start Raft), and a forwarded write handled earlier would
+	// dereference a nil Raft.
+	started chan struct{}
+	rpc     *rpcClient
+	bolt    *raftboltdb.BoltStore
 
 	leaderMu   sync.Mutex
 	lastLeader knownLeader // guarded by leaderMu
@@ -166,7 +171,8 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: create raft dir: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), changed: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{}}
+		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{},
+		started: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -213,6 +219,7 @@ func Open(cfg Config) (*Node, error) {
 	n.redirectWrites.Store(cfg.RedirectWrites)
 	n.staleReads.Store(cfg.StaleReads)
 	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))
+	close(n.started) // node RPCs may be served from now on
 	obsCh := make(chan raft.Observation, 16)
 	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)

@@ -73,6 +73,11 @@ type rpcResponse struct {
 // serveRPC answers node RPC calls on c until it fails or the node stops.
 func (n *Node) serveRPC(c net.Conn) {
 	defer c.Close()
+	select {
+	case <-n.started:
+	case <-time.After(n.cfg.WriteTimeout):
+		return // Open failed or is stuck: the peer retries elsewhere
+	}
 	dec, enc := gob.NewDecoder(c), gob.NewEncoder(c)
 	for {
 		var req rpcRequest
