@@ -48,16 +48,24 @@ func build() (string, error) {
 			buildErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "pikaraft-bin-")
-		if err != nil {
-			buildErr = err
+		// One file under bin/, replaced atomically by each test binary that
+		// builds it (a process still running the old one keeps its inode),
+		// so test runs leave nothing behind in the temp directory.
+		binPath = filepath.Join(root, "bin", "pikaraft-test")
+		if err := os.MkdirAll(filepath.Dir(binPath), 0o755); err != nil {
+			buildErr = fmt.Errorf("nodetest: %w", err)
 			return
 		}
-		binPath = filepath.Join(dir, "pikaraft")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pikaraft")
+		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
+		cmd := exec.Command("go", "build", "-o", tmp, "./cmd/pikaraft")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
+			os.Remove(tmp)
 			buildErr = fmt.Errorf("go build ./cmd/pikaraft: %v\n%s", err, out)
+			return
+		}
+		if err := os.Rename(tmp, binPath); err != nil {
+			buildErr = fmt.Errorf("nodetest: install test binary: %w", err)
 		}
 	})
 	return binPath, buildErr
