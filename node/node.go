@@ -142,6 +142,7 @@ type Node struct {
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
 	pubsub      resp.PubSubLocal  // guarded by mu (pubsub.go)
+	blocks      blockQueues       // blocked clients per key (blocking.go)
 
 	// faultDropReply, set by tests before traffic starts, makes the node
 	// drop the reply to a forwarded write (after applying it) when it
@@ -188,6 +189,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	n.fsm.SetOnApply(n.onApply)
 	if cfg.Observer != nil {
 		n.fsm.SetObserver(cfg.Observer)
 	}

@@ -66,13 +66,32 @@ func (c *Conn) dispatch(batch [][][]byte) {
 			r := c.runLocal(spec, argv)
 			c.recordCall(spec, argv, time.Since(start))
 			c.reply(r)
+		case spec.IsWrite() && spec.Flags&command.FlagBlocking != 0:
+			c.flushPending()
+			c.reply(c.runBlocking(spec, argv))
 		case spec.IsWrite():
 			c.addPending(runWrites, spec, argv)
+		case spec.Flags&command.FlagBlocking != 0 && c.xreadBlock(spec, argv):
 		default:
 			c.addPending(runReads, spec, argv)
 		}
 	}
 	c.flushPending()
+}
+
+// xreadBlock runs an XREAD BLOCK (and reports true), or reports false
+// for a read that does not block.
+func (c *Conn) xreadBlock(spec *command.Spec, argv [][]byte) bool {
+	timeout, keys, plain, ok := command.XReadBlocking(argv)
+	if !ok {
+		return false
+	}
+	c.flushPending()
+	start := time.Now()
+	r := c.runXReadBlock(spec, timeout, keys, plain)
+	c.srv.cmdStats.Record(spec.Name, time.Since(start))
+	c.reply(r)
+	return true
 }
 
 // touch records activity for CLIENT LIST (idle, cmd) and the idle timeout.
