@@ -44,7 +44,7 @@ func (c *Conn) runBlocking(spec *command.Spec, argv [][]byte) command.Reply {
 	defer stop()
 	start := time.Now()
 	r, err := b.Block(ctx, c.DB(), argv, timeout)
-	c.srv.cmdStats.Record(spec.Name, time.Since(start))
+	c.recordCall(spec, argv, time.Since(start))
 	if err != nil {
 		return command.ErrReply(err)
 	}

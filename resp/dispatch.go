@@ -89,7 +89,7 @@ func (c *Conn) xreadBlock(spec *command.Spec, argv [][]byte) bool {
 	c.flushPending()
 	start := time.Now()
 	r := c.runXReadBlock(spec, timeout, keys, plain)
-	c.srv.cmdStats.Record(spec.Name, time.Since(start))
+	c.recordCall(spec, argv, time.Since(start))
 	c.reply(r)
 	return true
 }
