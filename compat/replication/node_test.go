@@ -70,6 +70,13 @@ func nodeOffsets(t *testing.T, c *redis.Client) map[int]binlog.Position {
 
 func waitNode(t *testing.T, r *replica.Replica, c *redis.Client, timeout time.Duration) {
 	t.Helper()
+	// Writes sent through this node were acknowledged once the leader
+	// applied them; this node may not have applied (and logged) them yet.
+	// A linearizable read here returns only after it has, so the binlog
+	// position read next includes every acknowledged write.
+	if err := c.Get(context.Background(), "replication-test:barrier").Err(); err != nil && err != redis.Nil {
+		t.Fatalf("linearizable read on the replica's master: %v", err)
+	}
 	require.Eventually(t, func() bool {
 		want := nodeOffsets(t, c)
 		for db, st := range r.States() {
