@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
@@ -94,6 +95,7 @@ type Engine struct {
 	dbs     []*DB
 	filters *filterSet
 	closed  atomic.Bool
+	attach  sync.Map // Attachment values (attach.go)
 }
 
 // Open opens (creating if needed) the data directory at path with the

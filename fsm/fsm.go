@@ -92,6 +92,12 @@ func (f *FSM) Advanced() <-chan struct{} {
 	return f.advance
 }
 
+// SeedApplied raises AppliedIndex to at least index. The node calls it at
+// start-up with the newest snapshot's index: Raft resumes after it, so
+// without the seed a restarted follower would wait for the next write
+// before serving a read index at or below it.
+func (f *FSM) SeedApplied(index uint64) { f.setApplied(index) }
+
 func (f *FSM) setApplied(index uint64) {
 	if index <= f.applied.Load() {
 		return

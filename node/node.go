@@ -330,6 +330,7 @@ func (n *Node) catchUpWithSnapshot(snaps *raft.FileSnapshotStore) (uint64, error
 			return 0, fmt.Errorf("node: %w", err)
 		}
 	}
+	n.fsm.SeedApplied(meta.Index)
 	return meta.Index, nil
 }
 

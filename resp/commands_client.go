@@ -109,9 +109,9 @@ func (c *Conn) infoLine(now time.Time) string {
 	if c.multiLen >= 0 {
 		flags = "x"
 	}
-	user := "default"
-	if c.auth == authLimited {
-		user = "limit"
+	user := c.user
+	if user == "" {
+		user = "default"
 	}
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
 		c.id, c.addr, c.laddr, c.fd, c.name, int64(now.Sub(c.born).Seconds()), int64(now.Sub(c.lastUsed).Seconds()),
@@ -254,8 +254,8 @@ func (c *Conn) killClient(victim *Conn) {
 }
 
 func (c *Conn) userName() string {
-	if c.authLevel() == authLimited {
-		return "limit"
+	if u := c.User(); u != "" {
+		return u
 	}
 	return "default"
 }

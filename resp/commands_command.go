@@ -2,7 +2,6 @@ package resp
 
 import (
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/pikaraft/pikaraft/resp/command"
@@ -112,7 +111,7 @@ func commandInfo(s *command.Spec) command.Reply {
 	for i, f := range flags {
 		fl[i] = command.Status(f)
 	}
-	cats := aclCategories(s)
+	cats := s.ACLCategories()
 	cl := make([]command.Reply, len(cats))
 	for i, c := range cats {
 		cl[i] = command.Status("@" + c)
@@ -129,56 +128,6 @@ func commandInfo(s *command.Spec) command.Reply {
 		command.Array(),
 		command.Array(),
 	)
-}
-
-// aclOrder is Redis's ACL category table order.
-var aclOrder = []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash",
-	"string", "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
-	"blocking", "dangerous", "connection", "transaction", "scripting"}
-
-// aclCategories returns the command's categories plus those Redis implies
-// from its flags (write, read, admin+dangerous, pubsub, fast, blocking, and
-// slow for everything not fast), in Redis's order.
-func aclCategories(s *command.Spec) []string {
-	has := map[string]bool{}
-	for _, c := range s.Categories {
-		has[strings.TrimPrefix(strings.ToLower(c), "@")] = true
-	}
-	f := s.Flags
-	if f&command.FlagWrite != 0 {
-		has["write"] = true
-	}
-	if f&command.FlagReadOnly != 0 {
-		has["read"] = true
-	}
-	if f&command.FlagAdmin != 0 {
-		has["admin"], has["dangerous"] = true, true
-	}
-	if f&command.FlagPubSub != 0 {
-		has["pubsub"] = true
-	}
-	if f&command.FlagFast != 0 {
-		has["fast"] = true
-	}
-	if f&command.FlagBlocking != 0 {
-		has["blocking"] = true
-	}
-	if !has["fast"] {
-		has["slow"] = true
-	}
-	var out []string
-	for _, c := range aclOrder {
-		if has[c] {
-			out = append(out, c)
-			delete(has, c)
-		}
-	}
-	var rest []string
-	for c := range has {
-		rest = append(rest, c)
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 // commandDocs is the COMMAND DOCS map of one command.
@@ -210,7 +159,7 @@ func commandList(argv [][]byte) command.Reply {
 			match = func(*command.Spec) bool { return false }
 		case command.EqualFold(argv[3], "ACLCAT"):
 			match = func(s *command.Spec) bool {
-				for _, c := range aclCategories(s) {
+				for _, c := range s.ACLCategories() {
 					if c == val {
 						return true
 					}

@@ -97,6 +97,7 @@ func configSet(srv *Server, pairs [][]byte) command.Reply {
 	for _, fn := range apply {
 		fn(srv.rt)
 	}
+	srv.rt.gen++
 	srv.rt.mu.Unlock()
 	return command.OK()
 }

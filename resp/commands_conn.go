@@ -88,12 +88,11 @@ func cmdReset(c *command.Ctx, _ [][]byte) command.Reply {
 	conn.srv.ps.drop(conn)
 	conn.mu.Lock()
 	conn.db, conn.proto, conn.name, conn.readonly = 0, 2, "", false
-	if conn.srv.rt.authRequired() {
-		conn.auth = authNone
-	} else {
-		conn.auth = authAdmin
-	}
+	conn.user = ""
 	conn.mu.Unlock()
+	if conn.srv.defaultNoPass() {
+		conn.setUser("default")
+	}
 	return command.Status("RESET")
 }
 
@@ -103,9 +102,9 @@ var (
 	errNoPassSet = command.Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 )
 
-// cmdAuth implements AUTH [username] password with Pika's two users:
-// requirepass authenticates as the admin ("default"), userpass as Pika's
-// limited user ("limit"), who may not run the userblacklist commands.
+// cmdAuth implements AUTH [username] password against the ACL users
+// (acl_view.go): the one-argument form tries "default" (requirepass), then
+// Pika's "limit" user (userpass).
 func cmdAuth(c *command.Ctx, argv [][]byte) command.Reply {
 	conn := c.Conn.(*Conn)
 	if len(argv) > 3 {
@@ -115,15 +114,28 @@ func cmdAuth(c *command.Ctx, argv [][]byte) command.Reply {
 	if len(argv) == 3 {
 		user, pass = string(argv[1]), string(argv[2])
 	}
-	if user == "" && !conn.srv.rt.authRequired() {
+	if user == "" && conn.srv.defaultNoPass() {
 		return errNoPassSet
 	}
-	level, ok := conn.srv.rt.check(user, pass)
+	name, ok := conn.authenticate(user, pass)
 	if !ok {
 		return errWrongPass
 	}
-	conn.setAuth(level)
+	conn.setUser(name)
 	return command.OK()
+}
+
+// authenticate checks a password and records a failure in ACL LOG.
+func (c *Conn) authenticate(user, pass string) (string, bool) {
+	name, ok := c.srv.authenticate(c.ctx, user, pass)
+	if !ok {
+		logged := user
+		if logged == "" {
+			logged = "default"
+		}
+		c.logDenial("auth", "AUTH", logged)
+	}
+	return name, ok
 }
 
 // cmdHello implements HELLO [protover [AUTH username password] [SETNAME name]].
@@ -141,16 +153,16 @@ func cmdHello(c *command.Ctx, argv [][]byte) command.Reply {
 		proto = int(v)
 	}
 	var setName []byte
-	level, authed := authNone, false
+	user, authed := "", false
 	for i := 2; i < len(argv); i++ {
 		more := len(argv) - i - 1
 		switch {
 		case command.EqualFold(argv[i], "AUTH") && more >= 2:
-			l, ok := conn.srv.rt.check(string(argv[i+1]), string(argv[i+2]))
+			name, ok := conn.authenticate(string(argv[i+1]), string(argv[i+2]))
 			if !ok {
 				return errWrongPass
 			}
-			level, authed = l, true
+			user, authed = name, true
 			i += 2
 		case command.EqualFold(argv[i], "SETNAME") && more >= 1:
 			setName = argv[i+1]
@@ -162,12 +174,12 @@ func cmdHello(c *command.Ctx, argv [][]byte) command.Reply {
 			return command.Err("ERR Syntax error in HELLO option '" + string(argv[i]) + "'")
 		}
 	}
-	if !authed && conn.authLevel() == authNone {
+	if !authed && conn.User() == "" {
 		return command.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	conn.mu.Lock()
 	if authed {
-		conn.auth = level
+		conn.user = user
 	}
 	if setName != nil {
 		conn.name = string(setName)

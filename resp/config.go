@@ -78,6 +78,7 @@ type runtimeConfig struct {
 	requirePass string
 	userPass    string
 	blacklist   map[string]bool
+	gen         uint64 // bumped by every CONFIG SET of a server parameter
 }
 
 func newRuntimeConfig(c *ServerConfig) *runtimeConfig {
@@ -101,53 +102,12 @@ func parseBlacklist(s string) map[string]bool {
 	return out
 }
 
-// authRequired reports whether new connections must authenticate.
-func (r *runtimeConfig) authRequired() bool {
+// generation counts CONFIG SET changes; the ACL view rebuilds the
+// built-in users when it moves.
+func (r *runtimeConfig) generation() uint64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.requirePass != ""
-}
-
-// authLevel is who a connection is authenticated as.
-type authLevel uint8
-
-const (
-	authNone    authLevel = iota // must AUTH before running commands
-	authLimited                  // Pika's userpass user: no blacklisted commands
-	authAdmin                    // requirepass (or no password configured)
-)
-
-// check returns the level a password grants for user ("" for the
-// single-argument AUTH form, "default" for requirepass, "limit" for Pika's
-// userpass user); ok is false when it grants nothing.
-func (r *runtimeConfig) check(user, pass string) (authLevel, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	limitedOK := r.userPass != "" && r.userPass != r.requirePass && pass == r.userPass
-	switch strings.ToLower(user) {
-	case "":
-		if pass == r.requirePass {
-			return authAdmin, true
-		}
-		if limitedOK {
-			return authLimited, true
-		}
-	case "default":
-		if pass == r.requirePass {
-			return authAdmin, true
-		}
-	case "limit":
-		if limitedOK {
-			return authLimited, true
-		}
-	}
-	return authNone, false
-}
-
-func (r *runtimeConfig) blacklisted(name string) bool {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.blacklist[name]
+	return r.gen
 }
 
 func (r *runtimeConfig) getTimeout() time.Duration {

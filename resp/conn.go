@@ -53,7 +53,7 @@ type Conn struct {
 	db       int
 	proto    int
 	name     string
-	auth     authLevel
+	user     string // authenticated ACL user, "" before AUTH
 	readonly bool
 	multiLen int // commands queued in MULTI, -1 outside one (CLIENT LIST)
 	lastCmd  string
@@ -77,12 +77,12 @@ func newConn(s *Server, nc net.Conn, id int64) *Conn {
 		lastCmd:  "NULL",
 		lastUsed: time.Now(),
 	}
-	if !s.rt.authRequired() {
-		c.auth = authAdmin
+	if s.defaultNoPass() {
+		c.user = "default"
 	}
 	c.rd = newRequestReader(readerLimits{
 		maxBulk:      s.rt.getMaxBulk(),
-		authRequired: func() bool { return c.authLevel() == authNone },
+		authRequired: func() bool { return c.User() == "" },
 	})
 	return c
 }
@@ -121,15 +121,16 @@ func (c *Conn) Proto() int {
 	return c.proto
 }
 
-func (c *Conn) authLevel() authLevel {
+// User returns the ACL user the connection is authenticated as, or "".
+func (c *Conn) User() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.auth
+	return c.user
 }
 
-func (c *Conn) setAuth(l authLevel) {
+func (c *Conn) setUser(name string) {
 	c.mu.Lock()
-	c.auth = l
+	c.user = name
 	c.mu.Unlock()
 }
 

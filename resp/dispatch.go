@@ -86,7 +86,7 @@ func (c *Conn) touch(spec *command.Spec) {
 
 // check finds the command and applies every check that precedes running or
 // queueing it, in Redis's order: existence, arity, authentication,
-// permission (Pika's userblacklist), MULTI compatibility.
+// ACL permission (acl_check.go), MULTI compatibility.
 func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 	spec, ok := command.Commands.Lookup(argv[0])
 	if !ok {
@@ -97,13 +97,8 @@ func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 		r := command.WrongArity(spec.Name)
 		return nil, &r
 	}
-	level := c.authLevel()
-	if level == authNone && spec.Flags&command.FlagNoAuth == 0 {
-		return nil, &errNoAuth
-	}
-	if level == authLimited && c.srv.rt.blacklisted(spec.Name) {
-		r := command.Err(fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", spec.Name))
-		return nil, &r
+	if r := c.checkACL(spec, argv); r != nil {
+		return nil, r
 	}
 	if c.multi != nil && spec.Flags&command.FlagNoMulti != 0 {
 		return nil, &errNotInTxn

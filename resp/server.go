@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pikaraft/pikaraft/compat/info"
+	"github.com/pikaraft/pikaraft/resp/acl"
 )
 
 // Server is the RESP server: it accepts client connections and runs their
@@ -41,6 +42,12 @@ type Server struct {
 	// info renders INFO; cmdStats counts calls and time per command.
 	info     *info.Info
 	cmdStats *info.CommandStats
+
+	// aclView caches the users enforced (acl_view.go); lastRepl is the
+	// last replicated user set read; aclLog is ACL LOG.
+	aclView  atomic.Pointer[aclView]
+	lastRepl atomic.Pointer[acl.Users]
+	aclLog   *acl.Log
 }
 
 // serverStats are the counters INFO reports and CONFIG RESETSTAT clears.
@@ -84,6 +91,7 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 		ctx:     ctx,
 		cancel:  cancel,
 		conns:   map[int64]*Conn{},
+		aclLog:  acl.NewLog(defaultACLLogMaxLen),
 	}
 	s.cmdStats = info.NewCommandStats()
 	src := info.Sources{Engine: cluster.Engine, Config: conf, Server: s.infoStats, Commands: s.cmdStats}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
+	"github.com/pikaraft/pikaraft/compat/replication"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -149,8 +150,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var gate *replication.Gate
 	if sink != nil {
-		cfg.Observer = sink
+		gate = replication.NewGate(sink)
+		cfg.Observer = gate
 		defer func() {
 			if err := sink.Close(); err != nil {
 				log.Error("close binlog", "error", err)
@@ -176,10 +179,21 @@ func run(args []string) error {
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv, err := startServer(s, n, log, stop)
+	if gate != nil {
+		replicationID(s) // INFO prints it
+	}
+	srv, in, err := startServer(s, n, log, stop)
 	if err != nil {
 		_ = n.Close()
 		return err
+	}
+	var repl closer
+	if gate != nil {
+		if repl, err = startReplication(s, n, gate, in, log); err != nil {
+			_ = srv.Close()
+			_ = n.Close()
+			return fmt.Errorf("classic replication: %w", err)
+		}
 	}
 	log.Info("pikaraft ready", "port", s.port, "bind", s.bind, "data_dir", s.dataDir, "node_id", id)
 	<-ctx.Done()
@@ -193,6 +207,11 @@ func run(args []string) error {
 	var errs []error
 	if err := srv.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
+	}
+	if repl != nil {
+		if err := repl.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close classic replication: %w", err))
+		}
 	}
 	if err := n.Close(); err != nil {
 		errs = append(errs, err)

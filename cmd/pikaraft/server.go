@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pikaraft/pikaraft/compat/info"
 	"github.com/pikaraft/pikaraft/node"
 	"github.com/pikaraft/pikaraft/node/metrics"
 	"github.com/pikaraft/pikaraft/resp"
@@ -17,7 +18,7 @@ type closer interface{ Close() error }
 
 // startServer listens on the client port and serves RESP clients on n in
 // the background. shutdown is what a client's SHUTDOWN triggers.
-func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (closer, error) {
+func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (closer, *info.Info, error) {
 	conf := s.conf
 	addr := net.JoinHostPort(s.bind, strconv.Itoa(s.port))
 	srv, err := resp.NewServer(resp.ServerConfig{
@@ -35,14 +36,14 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		PipelineWrites:  32,
 	}, n, conf)
 	if err != nil {
-		return nil, fmt.Errorf("resp server: %w", err)
+		return nil, nil, fmt.Errorf("resp server: %w", err)
 	}
 	publishLeaderChanges(n, srv, conf.String("cluster-name"))
 	n.SetPubSub(srv) // PUBLISH and PUBSUB from other nodes
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		_ = srv.Close()
-		return nil, fmt.Errorf("listen for clients on %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen for clients on %s: %w", addr, err)
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil {
@@ -51,7 +52,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		}
 	}()
 	stopMetrics := metrics.Start(net.JoinHostPort(s.bind, strconv.Itoa(s.port+metrics.PortOffset)), srv.Info(), log)
-	return closeBoth{srv, stopMetrics}, nil
+	return closeBoth{srv, stopMetrics}, srv.Info(), nil
 }
 
 // closeBoth closes the client server, then the metrics endpoint.

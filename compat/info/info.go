@@ -8,8 +8,9 @@ import (
 
 // Info renders INFO replies. It is safe for concurrent use.
 type Info struct {
-	src  Sources
-	scan *keyScanner
+	src     Sources
+	scan    *keyScanner
+	classic classicHolder
 }
 
 // New returns an Info reading from src.

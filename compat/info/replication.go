@@ -61,7 +61,8 @@ func (in *Info) replication(_ *request, b *strings.Builder) {
 		line(b, "# Replication(MASTER)")
 		line(b, "role:master")
 		line(b, "ReplicationID:%s", replID)
-		line(b, "connected_slaves:%d", len(slaves))
+		classic := in.classicReplicas()
+		line(b, "connected_slaves:%d", len(slaves)+len(classic))
 		for i, p := range slaves {
 			var lag strings.Builder
 			for db := 0; db < in.numDBs(); db++ {
@@ -69,6 +70,7 @@ func (in *Info) replication(_ *request, b *strings.Builder) {
 			}
 			line(b, "slave%d:ip=%s,port=%d,conn_fd=0,lag=%s", i, p.Host, p.Port, lag.String())
 		}
+		in.classicLines(b, classic, len(slaves))
 	} else {
 		up := st.LeaderID != "" && st.State == "follower" && st.LastContact >= 0 && st.LastContact < 10*time.Second
 		status, word := "down", "no_connect"
@@ -84,6 +86,11 @@ func (in *Info) replication(_ *request, b *strings.Builder) {
 		line(b, "repl_connect_status:")
 		for db := 0; db < in.numDBs(); db++ {
 			line(b, "db%d:%s", db, word)
+		}
+		if classic := in.classicReplicas(); len(classic) > 0 {
+			// A follower serving classic replicas is also their master.
+			line(b, "connected_slaves:%d", len(classic))
+			in.classicLines(b, classic, 0)
 		}
 		line(b, "slave_priority:%d", in.confInt("slave-priority", 100))
 		line(b, "slave_read_only:1")
@@ -145,5 +152,17 @@ func (in *Info) raft(_ *request, b *strings.Builder) {
 		}
 		line(b, "raft_peer%d:id=%s,addr=%s,client=%s:%d,suffrage=%s,self=%d,connected=%d,lag=%d",
 			i, p.ID, p.Addr, p.Host, p.Port, suffrage, self, connected, p.Lag)
+	}
+}
+
+// classicLines prints classic replicas as Pika prints its slaves,
+// numbered from first.
+func (in *Info) classicLines(b *strings.Builder, cs []ClassicReplica, first int) {
+	for i, c := range cs {
+		var lag strings.Builder
+		for _, l := range c.Lags {
+			fmt.Fprintf(&lag, "(db%d:%d)", l.DB, l.Lag)
+		}
+		line(b, "slave%d:ip=%s,port=%d,conn_fd=%d,lag=%s", first+i, c.IP, c.Port, c.ConnFD, lag.String())
 	}
 }

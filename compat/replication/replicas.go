@@ -4,6 +4,8 @@ import (
 	"net"
 	"sort"
 	"strconv"
+
+	"github.com/pikaraft/pikaraft/compat/info"
 )
 
 // ReplicaDB is one database of an attached classic replica.
@@ -67,3 +69,17 @@ func (s *Server) Replicas() []Replica {
 
 // Addr returns "ip:port" of the replica.
 func (r Replica) Addr() string { return net.JoinHostPort(r.IP, strconv.Itoa(r.Port)) }
+
+// ClassicReplicas implements info.ClassicSource (INFO replication lists
+// the attached classic replicas as slaves).
+func (s *Server) ClassicReplicas() []info.ClassicReplica {
+	var out []info.ClassicReplica
+	for _, r := range s.Replicas() {
+		c := info.ClassicReplica{IP: r.IP, Port: r.Port, ConnFD: r.ConnFD}
+		for _, d := range r.DBs {
+			c.Lags = append(c.Lags, info.ClassicLag{DB: d.DB, Lag: d.Lag})
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -156,3 +156,17 @@ func (s *Server) fullSyncing() bool {
 
 // producer returns db's producer position.
 func (s *Server) producer(db int) binlog.Position { return s.cfg.Binlog.Producer(db) }
+
+// DropAll closes every replica connection (after the binlog restarted at
+// a new position): replicas reconnect, then continue or full-sync.
+func (s *Server) DropAll() {
+	s.mu.Lock()
+	var conns []*replConn
+	for _, sl := range s.slaves {
+		conns = append(conns, sl.conn)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.c.Close()
+	}
+}

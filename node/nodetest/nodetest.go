@@ -182,12 +182,13 @@ func freePortPair(t testing.TB) int {
 	return p
 }
 
-// pickPortPair returns a port P such that P, P+3000 (Raft) and P+4000
-// (gossip, TCP and UDP) are free now.
+// pickPortPair returns a port P such that P, P+2000 (classic
+// replication), P+3000 (Raft), P+4000 (gossip, TCP and UDP) and P+10001
+// (full-sync file transfer) are free now.
 func pickPortPair() (int, error) {
 	for i := 0; i < 100; i++ {
 		p := 20000 + rand.IntN(25000)
-		if portFree(p) && portFree(p+3000) && portFree(p+4000) && udpPortFree(p+4000) {
+		if portFree(p) && portFree(p+2000) && portFree(p+3000) && portFree(p+4000) && udpPortFree(p+4000) && portFree(p+10001) {
 			return p, nil
 		}
 	}
