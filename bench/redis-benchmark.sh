@@ -37,10 +37,11 @@ done
 
 # in_use reports whether something listens on 127.0.0.1:$1.
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# pikaraft uses port, port+3000 (Raft), port+4000 (gossip), port+5000 (metrics).
+# pikaraft uses port, port+2000 and port+10001 (classic replication),
+# port+3000 (Raft), port+4000 (gossip), port+5000 (metrics).
 PORTS=("$REDIS_PORT")
 for p in "$PIKARAFT_PORT" $((CLUSTER_BASE + 1)) $((CLUSTER_BASE + 2)) $((CLUSTER_BASE + 3)); do
-	PORTS+=("$p" $((p + 3000)) $((p + 4000)) $((p + 5000)))
+	PORTS+=("$p" $((p + 2000)) $((p + 3000)) $((p + 4000)) $((p + 5000)) $((p + 10001)))
 done
 for p in "${PORTS[@]}"; do
 	if in_use "$p"; then echo "port $p is in use; set REDIS_PORT / PIKARAFT_PORT / CLUSTER_BASE" >&2; exit 1; fi
@@ -122,33 +123,53 @@ wait_writable "$LEADER_PORT" cluster "$WORK/cluster/n1/server.log"
 step "cluster leader: port $LEADER_PORT"
 REDIS_VERSION=$(redis-server --version | sed 's/ sha=.*//')
 
-# run SERVER PORT PIPELINE: one redis-benchmark run, CSV into
-# $WORK/SERVER-pPIPELINE.csv, one progress line per finished test.
+# The tests run interleaved: each group of tests against Redis, the single
+# node and the cluster back to back, so that the load of a shared machine
+# drifting during the run hits the three alike. LPOP runs in one group
+# with LPUSH (it pops what LPUSH pushed, as in redis-benchmark's own order).
+TEST_GROUPS=()
+for t in $(echo "$TESTS" | tr ',' ' '); do
+	case $t in
+	lpop) [[ ",$TESTS," == *,lpush,* ]] || TEST_GROUPS+=(lpop) ;;
+	lpush) [[ ",$TESTS," == *,lpop,* ]] && TEST_GROUPS+=(lpush,lpop) || TEST_GROUPS+=(lpush) ;;
+	*) TEST_GROUPS+=("$t") ;;
+	esac
+done
+
+# run SERVER PORT PIPELINE GROUP: one redis-benchmark run, its CSV rows
+# appended to $WORK/SERVER-pPIPELINE.csv, one progress line per test.
 run() {
-	local server=$1 port=$2 pipe=$3 out="$WORK/$1-p$3.csv" errs="$WORK/$1-p$3.err"
-	step "$server, -P $pipe: redis-benchmark -p $port -t $TESTS -n $REQUESTS -c $CLIENTS -r $KEYSPACE$([ "$pipe" -gt 1 ] && echo " -P $pipe")"
-	redis-cli -p "$port" flushall >/dev/null
-	local args=(-h 127.0.0.1 -p "$port" -t "$TESTS" -n "$REQUESTS" -c "$CLIENTS" -r "$KEYSPACE" --csv)
+	local server=$1 port=$2 pipe=$3 group=$4 out="$WORK/$1-p$3.csv" errs="$WORK/$1-p$3.err" tmp="$WORK/run.csv"
+	local args=(-h 127.0.0.1 -p "$port" -t "$group" -n "$REQUESTS" -c "$CLIENTS" -r "$KEYSPACE" --csv)
 	[ "$pipe" -gt 1 ] && args+=(-P "$pipe")
-	redis-benchmark "${args[@]}" 2>"$errs" | tee "$out" | while IFS= read -r line; do
+	$LINEBUF redis-benchmark "${args[@]}" 2>>"$errs" | tee "$tmp" | while IFS= read -r line; do
 		case $line in
 		'"test"'*) ;;
-		*) echo "$line" | awk -F'","' '{gsub(/"/, "", $1); gsub(/"/, "", $2); printf "     %-36s %10s req/s  (p50 %s ms, p99 %s ms)\n", $1, $2, $5, $7}' ;;
+		*) echo "$line" | awk -F'","' -v s="$server" '{gsub(/"/, "", $1); gsub(/"/, "", $2); printf "     %-7s %-36s %10s req/s  (p50 %s ms, p99 %s ms)\n", s, $1, $2, $5, $7}' ;;
 		esac
 	done
-	if grep -qiE 'error|could not' "$errs" "$out"; then
+	[ -f "$out" ] || head -1 "$tmp" >"$out"
+	tail -n +2 "$tmp" >>"$out"
+	if grep -qiE 'error|could not' "$errs" "$tmp"; then
 		echo "redis-benchmark reported errors against $server:" >&2
-		grep -iE 'error|could not' "$errs" "$out" | head -5 >&2
+		grep -iE 'error|could not' "$errs" "$tmp" | head -5 >&2
 		exit 1
 	fi
 }
+# redis-benchmark buffers its --csv output in a pipe; line-buffer it for progress.
+LINEBUF=""
+command -v stdbuf >/dev/null && LINEBUF="stdbuf -oL"
 
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date +%s)
 for pipe in 1 "$PIPELINE"; do
-	run redis "$REDIS_PORT" "$pipe"
-	run single "$PIKARAFT_PORT" "$pipe"
-	run cluster "$LEADER_PORT" "$pipe"
+	for port in "$REDIS_PORT" "$PIKARAFT_PORT" "$LEADER_PORT"; do redis-cli -p "$port" flushall >/dev/null; done
+	for g in "${TEST_GROUPS[@]}"; do
+		step "$g$([ "$pipe" -gt 1 ] && echo ", -P $pipe"): redis, single, cluster"
+		run redis "$REDIS_PORT" "$pipe" "$g"
+		run single "$PIKARAFT_PORT" "$pipe" "$g"
+		run cluster "$LEADER_PORT" "$pipe" "$g"
+	done
 done
 BENCH_ELAPSED=$(($(date +%s) - START))
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -209,7 +230,8 @@ SECTION="$WORK/section.md"
 	echo
 	echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/redis-benchmark.sh\` (also run by \`make bench\`)."
 	echo "All five servers ran on the same machine in the same run, one benchmark at a time, with the"
-	echo "benchmark client on that machine too. **The machine is a shared, noisy VM** (other jobs were running;"
+	echo "benchmark client on that machine too. The tests ran interleaved (each test against Redis, the"
+	echo "single node and the cluster back to back, then the next test). **The machine is a shared, noisy VM** (other jobs were running;"
 	echo "load average at the start: $LOADAVG, after the redis-benchmark runs: $LOADAVG_END), so numbers vary by"
 	echo "tens of percent between runs; the ratios are more telling than the absolute values."
 	echo
@@ -228,7 +250,7 @@ SECTION="$WORK/section.md"
 	echo "- pikaraft three-node cluster, static peers, default settings (a write is acknowledged once the"
 	echo "  leader and one follower fsync'd it): \`$CLUSTER_CMD\`; the benchmarks drive the leader."
 	echo
-	echo "Commands (each against the three servers, \`FLUSHALL\` before each run):"
+	echo "Commands (one \`-t\` group at a time — LPUSH and LPOP together — against each of the three servers; \`FLUSHALL\` before the first group of each pipeline depth):"
 	echo '```'
 	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS -r $KEYSPACE --csv"
 	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS -r $KEYSPACE -P $PIPELINE --csv"
@@ -238,7 +260,7 @@ SECTION="$WORK/section.md"
 	echo
 	cat "$TABLE"
 	echo
-	echo "No errors were reported by redis-benchmark (the script fails on any). The six runs took ${BENCH_ELAPSED} s."
+	echo "No errors were reported by redis-benchmark (the script fails on any). The redis-benchmark runs took ${BENCH_ELAPSED} s in all."
 	echo
 	echo "Open-loop latency on the cluster leader (\`bench/latency\`: requests are sent at fixed times"
 	echo "whatever the replies, and each latency counts from the time the request was due, so queueing shows):"
