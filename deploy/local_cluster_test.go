@@ -2,7 +2,7 @@ package deploy_test
 
 import (
 	"context"
-	"net"
+	"github.com/pikaraft/pikaraft/node/nodetest/ports"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,28 +27,12 @@ func script(t *testing.T, env []string, args ...string) string {
 	return string(out)
 }
 
-// freeBase returns a BASE_PORT whose nine ports (clients, Raft, metrics of
-// three nodes) are free now.
+// freeBase returns a BASE_PORT such that nodes BASE+1..BASE+3 have free
+// port sets.
 func freeBase(t *testing.T) int {
-	for i := 0; i < 50; i++ {
-		base := nodetest.FreePort(t) - 1
-		ok := true
-		for n := 1; n <= 3 && ok; n++ {
-			for _, off := range []int{0, 3000, 5000} {
-				l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+n+off)))
-				if err != nil {
-					ok = false
-					break
-				}
-				l.Close()
-			}
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatal("no free port range")
-	return 0
+	b, err := ports.PickConsecutive(3)
+	require.NoError(t, err)
+	return b - 1
 }
 
 func leaderPort(ctx context.Context, base int) int {

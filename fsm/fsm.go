@@ -38,7 +38,16 @@ type FSM struct {
 
 	mu      sync.Mutex
 	advance chan struct{} // closed (and replaced) whenever applied grows
+
+	// onApply is told about every applied entry's commands (blocking
+	// commands wait for writes to their keys); nil for none.
+	onApply atomic.Pointer[func(db int, cmds [][][]byte)]
 }
+
+// SetOnApply makes the FSM call fn, on its own goroutine, after each entry
+// whose commands ran, with the entry's database and commands. fn must
+// return quickly.
+func (f *FSM) SetOnApply(fn func(db int, cmds [][][]byte)) { f.onApply.Store(&fn) }
 
 // Config configures an FSM.
 type Config struct {
@@ -190,6 +199,7 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 	var ops []engine.MetaOp
 	if ran {
 		ops = command.VersionOps(index, e.DB, e.Cmds)
+		defer f.notifyApplied(e)
 	}
 	if e.HasClient && !retryable(e, replies) {
 		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
@@ -202,6 +212,13 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 		}
 	}
 	return replies
+}
+
+// notifyApplied tells the onApply callback about e's commands.
+func (f *FSM) notifyApplied(e *Entry) {
+	if fn := f.onApply.Load(); fn != nil && len(e.Cmds) > 0 {
+		(*fn)(e.DB, e.Cmds)
+	}
 }
 
 // execTxn runs a plain entry, or checks a transaction's watched keys and

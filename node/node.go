@@ -118,8 +118,13 @@ type Node struct {
 	raft  *raft.Raft
 	trans *raft.NetworkTransport
 	mux   *muxLayer
-	rpc   *rpcClient
-	bolt  *raftboltdb.BoltStore
+	// started is closed once raft and the fields node RPCs use are set:
+	// the mux accepts peer connections before that (the transport must
+	// exist to start Raft), and a forwarded write handled earlier would
+	// dereference a nil Raft.
+	started chan struct{}
+	rpc     *rpcClient
+	bolt    *raftboltdb.BoltStore
 
 	leaderMu   sync.Mutex
 	lastLeader knownLeader // guarded by leaderMu
@@ -137,6 +142,7 @@ type Node struct {
 	members     *membership       // nil without gossip
 	closing     bool              // guarded by mu
 	pubsub      resp.PubSubLocal  // guarded by mu (pubsub.go)
+	blocks      blockQueues       // blocked clients per key (blocking.go)
 
 	// faultDropReply, set by tests before traffic starts, makes the node
 	// drop the reply to a forwarded write (after applying it) when it
@@ -165,7 +171,8 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: create raft dir: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), changed: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{}}
+		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{},
+		started: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -182,6 +189,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	n.fsm.SetOnApply(n.onApply)
 	if cfg.Observer != nil {
 		n.fsm.SetObserver(cfg.Observer)
 	}
@@ -211,6 +219,7 @@ func Open(cfg Config) (*Node, error) {
 	n.redirectWrites.Store(cfg.RedirectWrites)
 	n.staleReads.Store(cfg.StaleReads)
 	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))
+	close(n.started) // node RPCs may be served from now on
 	obsCh := make(chan raft.Observation, 16)
 	obs := raft.NewObserver(obsCh, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)

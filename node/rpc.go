@@ -26,6 +26,7 @@ const (
 	opAdmin                      // run an admin request (leader; adminrpc.go)
 	opPublish                    // deliver a PUBLISH to local subscribers (pubsub.go)
 	opPubSub                     // answer a PUBSUB query from local subscriptions
+	opBlock                      // wait for a blocking list pop (leader; blocking_rpc.go)
 )
 
 // rpcRequest is one node RPC call.
@@ -72,10 +73,19 @@ type rpcResponse struct {
 // serveRPC answers node RPC calls on c until it fails or the node stops.
 func (n *Node) serveRPC(c net.Conn) {
 	defer c.Close()
+	select {
+	case <-n.started:
+	case <-time.After(n.cfg.WriteTimeout):
+		return // Open failed or is stuck: the peer retries elsewhere
+	}
 	dec, enc := gob.NewDecoder(c), gob.NewEncoder(c)
 	for {
 		var req rpcRequest
 		if err := dec.Decode(&req); err != nil {
+			return
+		}
+		if req.Op == opBlock {
+			n.serveBlock(c, enc, &req) // the connection is the wait's own
 			return
 		}
 		resp := n.handleRPC(&req)

@@ -25,6 +25,8 @@ func startACLServer(t *testing.T, cfg ServerConfig, eng *engine.Engine) *testSer
 	}
 	tc := &testCluster{eng: eng}
 	conf := newMemConfig()
+	conf.vals["slowlog-log-slower-than"] = "10000"
+	conf.vals["slowlog-max-len"] = "128"
 	srv, err := NewServer(cfg, tc, conf)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

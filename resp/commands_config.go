@@ -131,6 +131,18 @@ func serverParam(name, val string) (func(*runtimeConfig), error) {
 		return func(r *runtimeConfig) { r.requirePass = val }, nil
 	case "userpass":
 		return func(r *runtimeConfig) { r.userPass = val }, nil
+	case "slowlog-log-slower-than":
+		n, err := intParam(val, -1, 1<<40)
+		if err != nil {
+			return nil, err
+		}
+		return func(r *runtimeConfig) { r.slowlogSlower = n }, nil
+	case "slowlog-max-len":
+		n, err := intParam(val, 0, 1<<31-1)
+		if err != nil {
+			return nil, err
+		}
+		return func(r *runtimeConfig) { r.slowlogMaxLen = int(n) }, nil
 	case "userblacklist":
 		return func(r *runtimeConfig) { r.blacklist = parseBlacklist(val) }, nil
 	}

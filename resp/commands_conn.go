@@ -86,6 +86,7 @@ func cmdReset(c *command.Ctx, _ [][]byte) command.Reply {
 	conn.setMulti(nil)
 	conn.watches = nil
 	conn.srv.ps.drop(conn)
+	conn.srv.monitor.drop(conn)
 	conn.mu.Lock()
 	conn.db, conn.proto, conn.name, conn.readonly = 0, 2, "", false
 	conn.user = ""

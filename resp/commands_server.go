@@ -34,8 +34,16 @@ func cmdTime(*command.Ctx, [][]byte) command.Reply {
 	)
 }
 
+// cmdLastsave returns the time of the last successful BGSAVE on this node,
+// else ServerConfig.LastSave, else the server's start time.
 func cmdLastsave(c *command.Ctx, _ [][]byte) command.Reply {
 	srv := c.Conn.(*Conn).srv
+	srv.bgsave.mu.Lock()
+	last := srv.bgsave.lastSave
+	srv.bgsave.mu.Unlock()
+	if last > 0 {
+		return command.Int(last)
+	}
 	if srv.cfg.LastSave != nil {
 		return command.Int(srv.cfg.LastSave())
 	}

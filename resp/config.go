@@ -79,6 +79,9 @@ type runtimeConfig struct {
 	userPass    string
 	blacklist   map[string]bool
 	gen         uint64 // bumped by every CONFIG SET of a server parameter
+	// slowlog-log-slower-than (µs) and slowlog-max-len.
+	slowlogSlower int64
+	slowlogMaxLen int
 }
 
 func newRuntimeConfig(c *ServerConfig) *runtimeConfig {
@@ -108,6 +111,12 @@ func (r *runtimeConfig) generation() uint64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.gen
+}
+
+func (r *runtimeConfig) getSlowlog() (slower int64, maxLen int) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.slowlogSlower, r.slowlogMaxLen
 }
 
 func (r *runtimeConfig) getTimeout() time.Duration {

@@ -48,6 +48,10 @@ type Conn struct {
 	watches []command.WatchedKey
 	// pending is the run of consecutive reads or writes not yet executed.
 	pending pendingRun
+	// extraInput: bytes were read into rd while a blocking command waited;
+	// inputErr: the read that watched for a disconnect failed (blocking.go).
+	extraInput bool
+	inputErr   error
 
 	mu       sync.Mutex
 	db       int
@@ -177,27 +181,40 @@ func (c *Conn) serve() {
 			c.mu.Unlock()
 			c.rd.commit(n)
 			c.srv.stats.netInputBytes.Add(int64(n))
-			c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()
-			batch, perr := c.parse()
-			c.dispatch(batch)
-			if perr != nil {
-				var pe *protocolError
-				if errors.As(perr, &pe) {
-					c.reply(command.Err(pe.Error()))
-				}
-				c.srv.cfg.Logger.Debug("closing client after a protocol error",
-					"client", c.addr, "err", perr)
-				c.flush()
-				return
-			}
-			if c.flush() != nil || c.closeAfterReply {
+			if !c.process() {
 				return
 			}
 		}
-		if rerr != nil {
+		// Bytes read while a blocking command waited (blocking.go).
+		for c.extraInput && c.inputErr == nil {
+			c.extraInput = false
+			if !c.process() {
+				return
+			}
+		}
+		if rerr != nil || c.inputErr != nil {
 			return
 		}
 	}
+}
+
+// process runs every complete command buffered and sends the replies; it
+// returns false when the connection must close.
+func (c *Conn) process() bool {
+	c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()
+	batch, perr := c.parse()
+	c.dispatch(batch)
+	if perr != nil {
+		var pe *protocolError
+		if errors.As(perr, &pe) {
+			c.reply(command.Err(pe.Error()))
+		}
+		c.srv.cfg.Logger.Debug("closing client after a protocol error",
+			"client", c.addr, "err", perr)
+		c.flush()
+		return false
+	}
+	return c.flush() == nil && !c.closeAfterReply
 }
 
 // parse returns every complete command buffered, and the protocol error

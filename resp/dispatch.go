@@ -51,6 +51,7 @@ func (c *Conn) dispatch(batch [][][]byte) {
 			c.reply(*rej)
 			continue
 		}
+		c.feedMonitors(spec, argv)
 		if c.multi != nil && !isTxnControl(spec.Name) {
 			c.flushPending()
 			c.multi.add(spec, argv)
@@ -63,15 +64,34 @@ func (c *Conn) dispatch(batch [][][]byte) {
 			c.flushPending()
 			start := time.Now()
 			r := c.runLocal(spec, argv)
-			c.srv.cmdStats.Record(spec.Name, time.Since(start))
+			c.recordCall(spec, argv, time.Since(start))
 			c.reply(r)
+		case spec.IsWrite() && spec.Flags&command.FlagBlocking != 0:
+			c.flushPending()
+			c.reply(c.runBlocking(spec, argv))
 		case spec.IsWrite():
 			c.addPending(runWrites, spec, argv)
+		case spec.Flags&command.FlagBlocking != 0 && c.xreadBlock(spec, argv):
 		default:
 			c.addPending(runReads, spec, argv)
 		}
 	}
 	c.flushPending()
+}
+
+// xreadBlock runs an XREAD BLOCK (and reports true), or reports false
+// for a read that does not block.
+func (c *Conn) xreadBlock(spec *command.Spec, argv [][]byte) bool {
+	timeout, keys, plain, ok := command.XReadBlocking(argv)
+	if !ok {
+		return false
+	}
+	c.flushPending()
+	start := time.Now()
+	r := c.runXReadBlock(spec, timeout, keys, plain)
+	c.recordCall(spec, argv, time.Since(start))
+	c.reply(r)
+	return true
 }
 
 // touch records activity for CLIENT LIST (idle, cmd) and the idle timeout.
@@ -144,7 +164,7 @@ func (c *Conn) flushPending() {
 			// One proposal for the group: each command is charged its share.
 			share := time.Since(start) / time.Duration(end-i)
 			for j, r := range replies {
-				c.srv.cmdStats.Record(p.specs[i+j].Name, share)
+				c.recordCall(p.specs[i+j], p.argvs[i+j], share)
 				c.reply(r)
 			}
 		}
@@ -182,7 +202,7 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 	for i, argv := range argvs {
 		r := c.safeRun(specs[i], ctx, argv)
 		t := time.Now()
-		c.srv.cmdStats.Record(specs[i].Name, t.Sub(last))
+		c.recordCall(specs[i], argv, t.Sub(last))
 		last = t
 		c.reply(r)
 	}

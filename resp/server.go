@@ -48,6 +48,10 @@ type Server struct {
 	aclView  atomic.Pointer[aclView]
 	lastRepl atomic.Pointer[acl.Users]
 	aclLog   *acl.Log
+
+	slowlog slowlog
+	monitor monitorHub
+	bgsave  bgsaveState
 }
 
 // serverStats are the counters INFO reports and CONFIG RESETSTAT clears.
@@ -93,6 +97,7 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 		conns:   map[int64]*Conn{},
 		aclLog:  acl.NewLog(defaultACLLogMaxLen),
 	}
+	s.loadServerParams()
 	s.cmdStats = info.NewCommandStats()
 	src := info.Sources{Engine: cluster.Engine, Config: conf, Server: s.infoStats, Commands: s.cmdStats}
 	if _, ok := cluster.(Admin); ok {
@@ -174,6 +179,7 @@ func (s *Server) accept(nc net.Conn) {
 		defer s.wg.Done()
 		c.serve()
 		s.ps.drop(c)
+		s.monitor.drop(c)
 		s.mu.Lock()
 		delete(s.conns, c.id)
 		s.mu.Unlock()

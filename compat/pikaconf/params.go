@@ -168,6 +168,9 @@ var params = []param{
 	// "exporter" = db0 binlog_offset=... (what pika_exporter parses).
 	{name: "info-binlog-offset-format", def: "pika", kind: kEnum, enum: []string{"pika", "exporter"}},
 
+	// Redis's aclfile: the file ACL SAVE writes and ACL LOAD reads.
+	{name: "aclfile", def: "", immutable: true, hidden: true},
+
 	// Redis parameters clients and tools set; stored, no effect here.
 	{name: "appendfsync", def: "everysec", kind: kEnum, enum: []string{"always", "everysec", "no"}, hidden: true},
 	{name: "maxmemory-policy", def: "noeviction", kind: kEnum, enum: []string{"volatile-lru", "allkeys-lru",

@@ -53,3 +53,26 @@ func Bank(workload string, ops []history.Op, accounts int, total int64) *Result 
 	r.noteCapped(counted)
 	return r
 }
+
+// BankNoOverdraft is Bank for transfers that check funds under WATCH: it
+// also reports every read that saw a negative balance (a transfer whose
+// WATCH missed a concurrent change of its source account).
+func BankNoOverdraft(workload string, ops []history.Op, accounts int, total int64) *Result {
+	r := Bank(workload, ops, accounts, total)
+	counted := map[string]int{}
+	for _, p := range history.Pairs(ops) {
+		if (p.Invoke.F != FRead && p.Invoke.F != FFinalRead) || p.Complete.Type != history.OK {
+			continue
+		}
+		for i, v := range p.Complete.Values {
+			if v < 0 {
+				r.addCapped(Anomaly{Kind: "overdraft",
+					Detail: fmt.Sprintf("account %d has balance %d: a WATCHed transfer overdrew it", i, v),
+					Ops:    []history.Op{p.Invoke, p.Complete}}, counted)
+				break
+			}
+		}
+	}
+	r.noteCapped(counted)
+	return r
+}

@@ -200,3 +200,16 @@ func TestBank(t *testing.T) {
 	require.Equal(t, Invalid, r.Status)
 	require.ElementsMatch(t, []string{"bad-total", "divergent"}, kinds(r))
 }
+
+func TestBankNoOverdraft(t *testing.T) {
+	h := &hist{}
+	h.add(1, FRead, "", 0, 11, 12, history.OK, vals(0, 200, 100))
+	h.add(2, FFinalRead, "", 0, 20, 21, history.OK, vals(0, 200, 100))
+	require.Equal(t, Valid, BankNoOverdraft("bank", h.ops, 3, 300).Status)
+
+	h.add(1, FRead, "", 0, 13, 14, history.OK, vals(-1, 201, 100))
+	r := BankNoOverdraft("bank", h.ops, 3, 300)
+	require.Equal(t, Invalid, r.Status)
+	require.Equal(t, []string{"overdraft"}, kinds(r))
+	require.Equal(t, Valid, Bank("bank", h.ops, 3, 300).Status, "plain Bank allows negative balances")
+}

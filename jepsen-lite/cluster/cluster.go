@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
+	"github.com/pikaraft/pikaraft/node/nodetest/ports"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,11 +61,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster: bootstrap %q: want %s or %s", opts.Bootstrap, BootstrapPeers, BootstrapGossip)
 	}
 	c := &Cluster{opts: opts, cut: map[[2]int]bool{}}
-	ports, err := freePorts(opts.Nodes)
+	clientPorts, err := ports.Pick(opts.Nodes)
 	if err != nil {
 		return nil, err
 	}
-	for i, p := range ports {
+	for i, p := range clientPorts {
 		dir := filepath.Join(opts.Dir, fmt.Sprintf("n%d", i+1))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("cluster: %w", err)
@@ -141,53 +139,6 @@ func (c *Cluster) confFor(n *Node) func(int64) string {
 		b.WriteString("\n")
 		return b.String()
 	}
-}
-
-// freePorts picks n client ports P such that every port a node uses (P,
-// P+2000, P+3000, P+4000 TCP and UDP, P+5000, P+10001) is free now and no
-// two nodes' port sets overlap.
-func freePorts(n int) ([]int, error) {
-	used := map[int]bool{}
-	var out []int
-	offsets := []int{0, 2000, 3000, 4000, 5000, 10001}
-	for tries := 0; tries < 1000 && len(out) < n; tries++ {
-		p := 20000 + rand.IntN(25000)
-		ok := true
-		for _, o := range offsets {
-			if used[p+o] || !tcpFree(p+o) {
-				ok = false
-				break
-			}
-		}
-		if ok && udpFree(p+4000) {
-			for _, o := range offsets {
-				used[p+o] = true
-			}
-			out = append(out, p)
-		}
-	}
-	if len(out) < n {
-		return nil, errors.New("cluster: no free ports")
-	}
-	return out, nil
-}
-
-func tcpFree(p int) bool {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
-}
-
-func udpFree(p int) bool {
-	c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
 }
 
 // Close kills every node and closes the proxies.

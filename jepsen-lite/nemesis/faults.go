@@ -121,18 +121,21 @@ func (n *Nemesis) membership(ctx context.Context) (healFunc, string) {
 	}
 	i, desc := n.target(ctx)
 	via := n.via(ctx, i)
-	if _, err := n.c.Do(ctx, via, 15*time.Second, "raft", "remove", n.c.Nodes[i].ID); err != nil {
-		return nil, "remove " + desc + " failed: " + err.Error()
-	}
+	// Even a failed or timed-out REMOVE may have been applied, so the node
+	// is always added back (adding a current voter changes nothing).
 	n.mu.Lock()
 	n.removed[i] = true
 	n.mu.Unlock()
-	return func(ctx context.Context) string {
+	heal := func(ctx context.Context) string {
 		if out := n.readd(ctx, i); out != "" {
 			return out
 		}
 		return "added " + n.c.Nodes[i].ID + " back"
-	}, "removed " + desc
+	}
+	if _, err := n.c.Do(ctx, via, 15*time.Second, "raft", "remove", n.c.Nodes[i].ID); err != nil {
+		return heal, "remove " + desc + " (outcome unknown: " + err.Error() + ")"
+	}
+	return heal, "removed " + desc
 }
 
 // via returns a node other than i to send an admin command to, the

@@ -108,7 +108,7 @@ func classify(err error, f string) (history.Type, string) {
 		return history.OK, ""
 	}
 	msg := err.Error()
-	if strings.HasPrefix(f, "read") || f == "final-read" {
+	if strings.HasPrefix(f, "read") || f == "final-read" || errors.Is(err, workload.ErrNotApplied) {
 		return history.Fail, msg
 	}
 	var rerr redis.Error

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -12,10 +13,13 @@ import (
 	"github.com/pikaraft/pikaraft/jepsen-lite/history"
 )
 
-// Bank moves money between accounts with MULTI DECRBY from, INCRBY to
-// EXEC (one Raft entry, so no WATCH is needed: the transfer does not
-// depend on a balance read first, and balances may go negative) and reads
-// every balance inside one MULTI/EXEC. The total must never change.
+// Bank moves money between accounts with optimistic locking: WATCH from,
+// GET from, and only if the balance covers the amount MULTI DECRBY from,
+// INCRBY to EXEC (one Raft entry, aborted by the FSM if from changed since
+// the WATCH). It reads every balance inside one MULTI/EXEC. The total must
+// never change and, since a transfer never overdraws the balance it read,
+// no balance may ever be negative: a negative one means a WATCH missed a
+// concurrent transfer.
 type Bank struct {
 	Accounts int
 	Initial  int64
@@ -54,13 +58,7 @@ func (w *Bank) Next(rng *rand.Rand) history.Op {
 // Run implements Workload.
 func (w *Bank) Run(ctx context.Context, c *redis.Client, op *history.Op) error {
 	if op.F == checker.FTransfer {
-		t := op.Transfer
-		_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.DecrBy(ctx, w.account(t.From), t.Amount)
-			p.IncrBy(ctx, w.account(t.To), t.Amount)
-			return nil
-		})
-		return err
+		return w.transfer(ctx, c, op.Transfer)
 	}
 	var gets []*redis.StringCmd
 	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -83,10 +81,39 @@ func (w *Bank) Run(ctx context.Context, c *redis.Client, op *history.Op) error {
 	return nil
 }
 
+// ErrNotApplied reports an operation that certainly had no effect (the
+// runner records it as failed): an EXEC aborted by WATCH, or a transfer
+// refused for lack of funds before anything was sent.
+var ErrNotApplied = errors.New("not applied")
+
+// transfer moves t.Amount if the source balance, read under WATCH, covers it.
+func (w *Bank) transfer(ctx context.Context, c *redis.Client, t *history.Transfer) error {
+	from, to := w.account(t.From), w.account(t.To)
+	err := c.Watch(ctx, func(tx *redis.Tx) error {
+		bal, err := tx.Get(ctx, from).Int64()
+		if err != nil {
+			return fmt.Errorf("%w: read balance: %v", ErrNotApplied, err)
+		}
+		if bal < t.Amount {
+			return fmt.Errorf("%w: insufficient funds (%d < %d)", ErrNotApplied, bal, t.Amount)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.DecrBy(ctx, from, t.Amount)
+			p.IncrBy(ctx, to, t.Amount)
+			return nil
+		})
+		return err
+	}, from)
+	if errors.Is(err, redis.TxFailedErr) {
+		return fmt.Errorf("%w: %v", ErrNotApplied, err)
+	}
+	return err
+}
+
 // FinalReads implements Workload: one read of every account.
 func (w *Bank) FinalReads() []history.Op { return []history.Op{{F: checker.FFinalRead}} }
 
 // Check implements Workload.
 func (w *Bank) Check(ops []history.Op) *checker.Result {
-	return checker.Bank(w.Name(), ops, w.Accounts, int64(w.Accounts)*w.Initial)
+	return checker.BankNoOverdraft(w.Name(), ops, w.Accounts, int64(w.Accounts)*w.Initial)
 }

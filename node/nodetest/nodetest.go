@@ -9,7 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/pikaraft/pikaraft/node/nodetest/ports"
 	"net"
 	"os"
 	"os/exec"
@@ -48,16 +48,24 @@ func build() (string, error) {
 			buildErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "pikaraft-bin-")
-		if err != nil {
-			buildErr = err
+		// One file under bin/, replaced atomically by each test binary that
+		// builds it (a process still running the old one keeps its inode),
+		// so test runs leave nothing behind in the temp directory.
+		binPath = filepath.Join(root, "bin", "pikaraft-test")
+		if err := os.MkdirAll(filepath.Dir(binPath), 0o755); err != nil {
+			buildErr = fmt.Errorf("nodetest: %w", err)
 			return
 		}
-		binPath = filepath.Join(dir, "pikaraft")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pikaraft")
+		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
+		cmd := exec.Command("go", "build", "-o", tmp, "./cmd/pikaraft")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
+			os.Remove(tmp)
 			buildErr = fmt.Errorf("go build ./cmd/pikaraft: %v\n%s", err, out)
+			return
+		}
+		if err := os.Rename(tmp, binPath); err != nil {
+			buildErr = fmt.Errorf("nodetest: install test binary: %w", err)
 		}
 	})
 	return binPath, buildErr
@@ -172,8 +180,7 @@ func (s *Server) Close() {
 	os.RemoveAll(s.DataDir)
 }
 
-// freePortPair returns a port P such that P, P+3000 (Raft) and P+4000
-// (gossip, TCP and UDP) are free now.
+// freePortPair returns a client port whose whole port set is free now.
 func freePortPair(t testing.TB) int {
 	p, err := pickPortPair()
 	if err != nil {
@@ -182,35 +189,14 @@ func freePortPair(t testing.TB) int {
 	return p
 }
 
-// pickPortPair returns a port P such that P, P+2000 (classic
-// replication), P+3000 (Raft), P+4000 (gossip, TCP and UDP) and P+10001
-// (full-sync file transfer) are free now.
+// pickPortPair returns a client port P whose whole port set (see
+// ports.Offsets) is free now.
 func pickPortPair() (int, error) {
-	for i := 0; i < 100; i++ {
-		p := 20000 + rand.IntN(25000)
-		if portFree(p) && portFree(p+2000) && portFree(p+3000) && portFree(p+4000) && udpPortFree(p+4000) && portFree(p+10001) {
-			return p, nil
-		}
-	}
-	return 0, errors.New("nodetest: no free port pair")
-}
-
-func portFree(p int) bool {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	p, err := ports.Pick(1)
 	if err != nil {
-		return false
+		return 0, fmt.Errorf("nodetest: %w", err)
 	}
-	l.Close()
-	return true
-}
-
-func udpPortFree(p int) bool {
-	c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
+	return p[0], nil
 }
 
 // GossipAddr returns the server's gossip address (port P+4000).

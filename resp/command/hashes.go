@@ -232,15 +232,7 @@ func hmgetCmd(c *Ctx, argv [][]byte) Reply {
 	if err != nil {
 		return ErrReply(err)
 	}
-	out := make([]Reply, len(vals))
-	for i, v := range vals {
-		if v == nil {
-			out[i] = Nil()
-		} else {
-			out[i] = Bulk(v)
-		}
-	}
-	return Array(out...)
+	return NullableBulkArray(vals)
 }
 
 func hgetallCmd(c *Ctx, argv [][]byte) Reply {

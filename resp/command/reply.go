@@ -128,6 +128,20 @@ func BulkArray(items [][]byte) Reply {
 	return Reply{Type: TypeArray, Elems: elems}
 }
 
+// NullableBulkArray returns an array of bulk strings in which a nil item is
+// a nil reply (MGET, HMGET).
+func NullableBulkArray(items [][]byte) Reply {
+	elems := make([]Reply, len(items))
+	for i, b := range items {
+		if b == nil {
+			elems[i] = Nil()
+		} else {
+			elems[i] = Bulk(b)
+		}
+	}
+	return Reply{Type: TypeArray, Elems: elems}
+}
+
 // Map returns a map reply from alternating keys and values.
 func Map(kv ...Reply) Reply {
 	if kv == nil {

@@ -8,9 +8,8 @@ import (
 
 // Stream commands of Pika 3.5.5 in their Redis 7 forms: XADD XDEL XLEN
 // XRANGE XREVRANGE XTRIM XREAD XINFO. Consumer groups do not exist in Pika
-// 3.5.5. XREAD BLOCK is answered at once when there is data; when it would
-// have to wait it fails with "ERR XREAD BLOCK is not supported yet" (the
-// server has no blocking support yet).
+// 3.5.5. XREAD BLOCK is answered at once when there is data; the server
+// waits for it otherwise (streams_block.go).
 
 func init() {
 	w := FlagWrite

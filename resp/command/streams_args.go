@@ -12,18 +12,17 @@ import (
 // t_stream.c does it (same accepted forms, same error texts).
 
 var (
-	errStreamID         = errors.New("ERR Invalid stream ID specified as stream command argument")
-	errTrimBoth         = errors.New("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-	errMaxLenNegative   = errors.New("ERR The MAXLEN argument must be >= 0.")
-	errLimitNegative    = errors.New("ERR The LIMIT argument must be >= 0.")
-	errLimitNoStrategy  = errors.New("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")
-	errXTrimNoStrategy  = errors.New("ERR syntax error, XTRIM must be called with a trimming strategy")
-	errLimitWithoutApx  = errors.New("ERR syntax error, LIMIT cannot be used without the special ~ option")
-	errIntervalStart    = errors.New("ERR invalid start ID for the interval")
-	errIntervalEnd      = errors.New("ERR invalid end ID for the interval")
-	errTimeoutNotInt    = errors.New("ERR timeout is not an integer or out of range")
-	errTimeoutNegative  = errors.New("ERR timeout is negative")
-	errXReadBlockNotYet = errors.New("ERR XREAD BLOCK is not supported yet")
+	errStreamID        = errors.New("ERR Invalid stream ID specified as stream command argument")
+	errTrimBoth        = errors.New("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
+	errMaxLenNegative  = errors.New("ERR The MAXLEN argument must be >= 0.")
+	errLimitNegative   = errors.New("ERR The LIMIT argument must be >= 0.")
+	errLimitNoStrategy = errors.New("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")
+	errXTrimNoStrategy = errors.New("ERR syntax error, XTRIM must be called with a trimming strategy")
+	errLimitWithoutApx = errors.New("ERR syntax error, LIMIT cannot be used without the special ~ option")
+	errIntervalStart   = errors.New("ERR invalid start ID for the interval")
+	errIntervalEnd     = errors.New("ERR invalid end ID for the interval")
+	errTimeoutNotInt   = errors.New("ERR timeout is not an integer or out of range")
+	errTimeoutNegative = errors.New("ERR timeout is negative")
 )
 
 // parseStreamUint parses one half of an ID: decimal digits (an optional

@@ -11,12 +11,12 @@ import (
 
 // xreadCmd is XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id
 // [id ...]. It never waits: with data it answers at once; with none it
-// answers a nil array, or, with BLOCK, the error errXReadBlockNotYet.
+// answers a nil array. The server waits for BLOCK (XReadBlocking).
 func xreadCmd(c *Ctx, argv [][]byte) Reply {
 	if len(argv) < 4 {
 		return WrongArity("xread")
 	}
-	count, block, streamsArg := int64(0), false, 0
+	count, streamsArg := int64(0), 0
 	for i := 1; i < len(argv) && streamsArg == 0; i++ {
 		more := len(argv) - i - 1
 		switch {
@@ -29,7 +29,6 @@ func xreadCmd(c *Ctx, argv [][]byte) Reply {
 			if ms < 0 {
 				return ErrReply(errTimeoutNegative)
 			}
-			block = true
 		case EqualFold(argv[i], "count") && more > 0:
 			i++
 			n, ok := ParseInt(argv[i])
@@ -76,10 +75,7 @@ func xreadCmd(c *Ctx, argv [][]byte) Reply {
 		return ErrReply(err)
 	}
 	if len(res) == 0 {
-		if block {
-			return ErrReply(errXReadBlockNotYet)
-		}
-		return NilArray()
+		return NilArray() // BLOCK waits in the server (streams_block.go)
 	}
 	kv := make([]Reply, 0, 2*len(res))
 	for _, r := range res {

@@ -310,15 +310,7 @@ func cmdMGet(c *Ctx, argv [][]byte) Reply {
 	if err != nil {
 		return ErrReply(err)
 	}
-	out := make([]Reply, len(vals))
-	for i, v := range vals {
-		if v == nil {
-			out[i] = Nil()
-		} else {
-			out[i] = Bulk(v)
-		}
-	}
-	return Array(out...)
+	return NullableBulkArray(vals)
 }
 
 func cmdAppend(c *Ctx, argv [][]byte) Reply {

@@ -196,3 +196,33 @@ func modifiedKeys(spec *Spec, argv [][]byte) (keys [][]byte, all bool) {
 	}
 	return keys, false
 }
+
+// WrittenKeys returns the keys a write command may modify (nil for a read,
+// or for a write whose keys cannot be named, like FLUSHDB).
+func WrittenKeys(argv [][]byte) [][]byte {
+	if len(argv) == 0 {
+		return nil
+	}
+	spec, ok := Commands.Lookup(argv[0])
+	if !ok || !spec.IsWrite() {
+		return nil
+	}
+	keys, all := modifiedKeys(spec, argv)
+	if all {
+		return nil
+	}
+	return keys
+}
+
+// BlockingKeys returns the keys a blocking command waits on: every list
+// of BLPOP/BRPOP, the source of BRPOPLPUSH/BLMOVE.
+func BlockingKeys(argv [][]byte) [][]byte {
+	if len(argv) < 3 {
+		return nil
+	}
+	switch lowerASCII(argv[0]) {
+	case "blpop", "brpop":
+		return argv[1 : len(argv)-1]
+	}
+	return argv[1:2]
+}

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,34 +19,6 @@ import (
 // sampleConf is Pika 3.5.5's sample pika.conf, unmodified.
 const sampleConf = "../../../compat/pikaconf/testdata/pika-3.5.5.conf"
 
-// freePort returns a port P with P, P+3000 and P+4000 free now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if p+4000 > 65535 {
-			continue
-		}
-		ok := true
-		for _, q := range []int{p + 3000, p + 4000} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
 // TestPikaSampleConfStartsANode starts the real binary with Pika's sample
 // pika.conf (only the port overridden on the command line), in a fresh
 // directory since the sample's paths are relative: it serves, writes its
@@ -58,7 +29,7 @@ func TestPikaSampleConfStartsANode(t *testing.T) {
 	raw, err := os.ReadFile(sampleConf)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "pika.conf"), raw, 0o644))
-	port := freePort(t)
+	port := nodetest.FreePort(t)
 	cmd := exec.Command(nodetest.Binary(t), "-c", "pika.conf", "--port", strconv.Itoa(port))
 	cmd.Dir = dir
 	var stderr bytes.Buffer
