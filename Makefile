@@ -45,8 +45,10 @@ run: deps build
 	./$(BIN)/pikaraft --port $(PORT) --data-dir $(DATA)
 
 # bench runs the Go micro-benchmarks (engine, FSM), then redis-benchmark
-# against Redis and a pikaraft node (bench/redis-benchmark.sh; it rewrites
-# its section of docs/BENCHMARKS.md), then the failover timing benchmark:
+# against Redis, a pikaraft single node and a three-node cluster, and the
+# open-loop latency generator bench/latency against the cluster
+# (bench/redis-benchmark.sh; it rewrites its section of docs/BENCHMARKS.md),
+# then the failover timing benchmark:
 # FAILOVER_RUNS kills of the leader of a real three-node cluster under write
 # load (numbers recorded by hand in docs/BENCHMARKS.md).
 FAILOVER_RUNS ?= 20

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# redis-benchmark.sh: runs redis-benchmark against a Redis 7 server from
-# Debian and a single pikaraft node in the same run, prints one table
-# (requests/s per command, ratio pikaraft/Redis) and writes the results
-# into docs/BENCHMARKS.md (the section between the redis-benchmark
-# markers; the rest of the file is kept).
+# redis-benchmark.sh: runs redis-benchmark, in one run on this machine,
+# against a Redis 7 server from Debian (no persistence), a pikaraft single
+# node and a pikaraft three-node cluster on 127.0.0.1 (driving its leader),
+# then the Go open-loop load generator (bench/latency) against the cluster
+# leader at fixed offered rates. It prints one table of ratios (single/Redis,
+# cluster/single) and writes the machine, the commands and the raw numbers
+# into docs/BENCHMARKS.md (the section between the redis-benchmark markers;
+# the rest of the file is kept). Progress is printed while it runs.
 #
 # Usage: bench/redis-benchmark.sh            (from anywhere in the repo)
-# Environment: REDIS_PORT (6390), PIKARAFT_PORT (9331), REQUESTS (100000),
-# CLIENTS (50), PIPELINE (16), TESTS (set,get,lpush,lpop,sadd,hset,zadd),
+# Environment: REDIS_PORT (6390), PIKARAFT_PORT (9331, single node),
+# CLUSTER_BASE (9340: the cluster's nodes listen on 9341..9343), REQUESTS
+# (50000), CLIENTS (50), PIPELINE (16), KEYSPACE (1000000, -r),
+# TESTS (set,get,incr,lpush,lpop,sadd,hset,zadd,lrange_100,mset),
+# SET_RATES (500,1000,2000), GET_RATES (2000,5000,10000), RATE_SECONDS (10),
 # DOC (docs/BENCHMARKS.md; empty = do not write).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REDIS_PORT=${REDIS_PORT:-6390}
 PIKARAFT_PORT=${PIKARAFT_PORT:-9331}
-REQUESTS=${REQUESTS:-100000}
+CLUSTER_BASE=${CLUSTER_BASE:-9340}
+REQUESTS=${REQUESTS:-50000}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-16}
-TESTS=${TESTS:-set,get,lpush,lpop,sadd,hset,zadd}
+KEYSPACE=${KEYSPACE:-1000000}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,sadd,hset,zadd,lrange_100,mset}
+SET_RATES=${SET_RATES:-500,1000,2000}
+GET_RATES=${GET_RATES:-2000,5000,10000}
+RATE_SECONDS=${RATE_SECONDS:-10}
 DOC=${DOC-$ROOT/docs/BENCHMARKS.md}
 
 for tool in redis-server redis-cli redis-benchmark go; do
@@ -26,41 +37,62 @@ done
 
 # in_use reports whether something listens on 127.0.0.1:$1.
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# pikaraft uses port, port+3000 (Raft), port+4000 (gossip), port+5000 (metrics).
-for p in "$REDIS_PORT" "$PIKARAFT_PORT" $((PIKARAFT_PORT + 3000)) $((PIKARAFT_PORT + 4000)) $((PIKARAFT_PORT + 5000)); do
-	if in_use "$p"; then echo "port $p is in use; set REDIS_PORT / PIKARAFT_PORT" >&2; exit 1; fi
+# pikaraft uses port, port+2000 and port+10001 (classic replication),
+# port+3000 (Raft), port+4000 (gossip), port+5000 (metrics).
+PORTS=("$REDIS_PORT")
+for p in "$PIKARAFT_PORT" $((CLUSTER_BASE + 1)) $((CLUSTER_BASE + 2)) $((CLUSTER_BASE + 3)); do
+	PORTS+=("$p" $((p + 2000)) $((p + 3000)) $((p + 4000)) $((p + 5000)) $((p + 10001)))
+done
+for p in "${PORTS[@]}"; do
+	if in_use "$p"; then echo "port $p is in use; set REDIS_PORT / PIKARAFT_PORT / CLUSTER_BASE" >&2; exit 1; fi
 done
 
 WORK=$(mktemp -d -t pikaraft-bench-XXXXXX)
 REDIS_PID=""
-PIKARAFT_PID=""
+SINGLE_PID=""
+CLUSTER_STARTED=""
+# cluster runs deploy/local-cluster.sh on this run's own ports and directory.
+cluster() {
+	CLUSTER_DIR="$WORK/cluster" BASE_PORT="$CLUSTER_BASE" PIKARAFT_BIN="$ROOT/bin/pikaraft" LOG_LEVEL=warn \
+		"$ROOT/deploy/local-cluster.sh" "$@"
+}
 cleanup() {
-	# Only the two servers this script started, by pid.
-	[ -n "$PIKARAFT_PID" ] && kill "$PIKARAFT_PID" 2>/dev/null && wait "$PIKARAFT_PID" 2>/dev/null || true
+	# Only the servers this script started, by pid.
+	[ -n "$CLUSTER_STARTED" ] && cluster stop >/dev/null 2>&1 || true
+	[ -n "$SINGLE_PID" ] && kill "$SINGLE_PID" 2>/dev/null && wait "$SINGLE_PID" 2>/dev/null || true
 	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-echo "== building bin/pikaraft"
-(cd "$ROOT" && mkdir -p bin && go build -o bin/pikaraft ./cmd/pikaraft)
+T0=$(date +%s)
+# step prints a progress header with the time elapsed since the start.
+step() { printf '== [%4ss] %s\n' $(($(date +%s) - T0)) "$*"; }
 
-echo "== starting redis-server on port $REDIS_PORT (no persistence)"
+step "building bin/pikaraft and bin/latency"
+(cd "$ROOT" && mkdir -p bin && go build -o bin/pikaraft ./cmd/pikaraft && go build -o bin/latency ./bench/latency)
+
+step "starting redis-server on port $REDIS_PORT (no persistence)"
 mkdir -p "$WORK/redis"
 REDIS_CMD="redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --dir <temp dir>"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis" \
 	>"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
 
-echo "== starting pikaraft on port $PIKARAFT_PORT (data in $WORK/pikaraft)"
-PIKARAFT_CMD="bin/pikaraft --port $PIKARAFT_PORT --data-dir <temp dir> --log-level warn"
-"$ROOT/bin/pikaraft" --port "$PIKARAFT_PORT" --data-dir "$WORK/pikaraft" --log-level warn \
-	>"$WORK/pikaraft.log" 2>&1 &
-PIKARAFT_PID=$!
+step "starting a pikaraft single node on port $PIKARAFT_PORT"
+SINGLE_CMD="bin/pikaraft --port $PIKARAFT_PORT --data-dir <temp dir> --log-level warn"
+"$ROOT/bin/pikaraft" --port "$PIKARAFT_PORT" --data-dir "$WORK/single" --log-level warn \
+	>"$WORK/single.log" 2>&1 &
+SINGLE_PID=$!
 
-# wait_writable waits until a write succeeds (pikaraft: leader elected).
+step "starting a pikaraft three-node cluster on ports $((CLUSTER_BASE + 1))-$((CLUSTER_BASE + 3)) (deploy/local-cluster.sh)"
+CLUSTER_STARTED=1
+cluster start | sed 's/^/   /'
+CLUSTER_CMD="CLUSTER_DIR=<temp dir> BASE_PORT=$CLUSTER_BASE LOG_LEVEL=warn deploy/local-cluster.sh start"
+
+# wait_writable PORT NAME LOG waits until a write succeeds (pikaraft: leader elected).
 wait_writable() {
-	local port=$1 name=$2
+	local port=$1 name=$2 log=$3
 	for _ in $(seq 1 300); do
 		if [ "$(redis-cli -p "$port" set __bench_ready 1 2>/dev/null)" = "OK" ]; then
 			redis-cli -p "$port" del __bench_ready >/dev/null
@@ -69,76 +101,142 @@ wait_writable() {
 		sleep 0.1
 	done
 	echo "$name did not accept writes within 30 s; log:" >&2
-	tail -20 "$WORK/$name.log" >&2
+	tail -20 "$log" >&2
 	exit 1
 }
-wait_writable "$REDIS_PORT" redis
-wait_writable "$PIKARAFT_PORT" pikaraft
+wait_writable "$REDIS_PORT" redis "$WORK/redis.log"
+wait_writable "$PIKARAFT_PORT" single "$WORK/single.log"
+
+# The cluster's leader: the node whose ROLE says master.
+LEADER_PORT=""
+for _ in $(seq 1 300); do
+	for n in 1 2 3; do
+		if [ "$(redis-cli -p $((CLUSTER_BASE + n)) role 2>/dev/null | head -1)" = "master" ]; then
+			LEADER_PORT=$((CLUSTER_BASE + n))
+		fi
+	done
+	[ -n "$LEADER_PORT" ] && break
+	sleep 0.1
+done
+[ -n "$LEADER_PORT" ] || { echo "the cluster elected no leader within 30 s" >&2; exit 1; }
+wait_writable "$LEADER_PORT" cluster "$WORK/cluster/n1/server.log"
+step "cluster leader: port $LEADER_PORT"
 REDIS_VERSION=$(redis-server --version | sed 's/ sha=.*//')
 
-# run SERVER PORT PIPELINE: one redis-benchmark run, CSV into $WORK/SERVER-pPIPELINE.csv,
-# progress (one line per finished test) on the terminal.
+# The tests run interleaved: each group of tests against Redis, the single
+# node and the cluster back to back, so that the load of a shared machine
+# drifting during the run hits the three alike. LPOP runs in one group
+# with LPUSH (it pops what LPUSH pushed, as in redis-benchmark's own order).
+TEST_GROUPS=()
+for t in $(echo "$TESTS" | tr ',' ' '); do
+	case $t in
+	lpop) [[ ",$TESTS," == *,lpush,* ]] || TEST_GROUPS+=(lpop) ;;
+	lpush) [[ ",$TESTS," == *,lpop,* ]] && TEST_GROUPS+=(lpush,lpop) || TEST_GROUPS+=(lpush) ;;
+	*) TEST_GROUPS+=("$t") ;;
+	esac
+done
+
+# run SERVER PORT PIPELINE GROUP: one redis-benchmark run, its CSV rows
+# appended to $WORK/SERVER-pPIPELINE.csv, one progress line per test.
 run() {
-	local server=$1 port=$2 pipe=$3 out="$WORK/$1-p$3.csv" errs="$WORK/$1-p$3.err"
-	echo "== $server, -P $pipe: redis-benchmark -p $port -t $TESTS -n $REQUESTS -c $CLIENTS$([ "$pipe" -gt 1 ] && echo " -P $pipe")"
-	redis-cli -p "$port" flushall >/dev/null
-	local args=(-h 127.0.0.1 -p "$port" -t "$TESTS" -n "$REQUESTS" -c "$CLIENTS" --csv)
+	local server=$1 port=$2 pipe=$3 group=$4 out="$WORK/$1-p$3.csv" errs="$WORK/$1-p$3.err" tmp="$WORK/run.csv"
+	local args=(-h 127.0.0.1 -p "$port" -t "$group" -n "$REQUESTS" -c "$CLIENTS" -r "$KEYSPACE" --csv)
 	[ "$pipe" -gt 1 ] && args+=(-P "$pipe")
-	redis-benchmark "${args[@]}" 2>"$errs" | tee "$out" | while IFS= read -r line; do
+	$LINEBUF redis-benchmark "${args[@]}" 2>>"$errs" | tee "$tmp" | while IFS= read -r line; do
 		case $line in
 		'"test"'*) ;;
-		*) echo "$line" | awk -F'","' '{gsub(/"/, "", $1); gsub(/"/, "", $2); printf "   %-6s %12s req/s  (p50 %s ms)\n", $1, $2, $5}' ;;
+		*) echo "$line" | awk -F'","' -v s="$server" '{gsub(/"/, "", $1); gsub(/"/, "", $2); printf "     %-7s %-36s %10s req/s  (p50 %s ms, p99 %s ms)\n", s, $1, $2, $5, $7}' ;;
 		esac
 	done
-	if grep -qiE 'error|could not' "$errs" "$out"; then
+	[ -f "$out" ] || head -1 "$tmp" >"$out"
+	tail -n +2 "$tmp" >>"$out"
+	if grep -qiE 'error|could not' "$errs" "$tmp"; then
 		echo "redis-benchmark reported errors against $server:" >&2
-		grep -iE 'error|could not' "$errs" "$out" | head -5 >&2
+		grep -iE 'error|could not' "$errs" "$tmp" | head -5 >&2
 		exit 1
 	fi
 }
+# redis-benchmark buffers its --csv output in a pipe; line-buffer it for progress.
+LINEBUF=""
+command -v stdbuf >/dev/null && LINEBUF="stdbuf -oL"
 
-START=$(date +%s)
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-run redis "$REDIS_PORT" 1
-run pikaraft "$PIKARAFT_PORT" 1
-run redis "$REDIS_PORT" "$PIPELINE"
-run pikaraft "$PIKARAFT_PORT" "$PIPELINE"
-ELAPSED=$(($(date +%s) - START))
+START=$(date +%s)
+for pipe in 1 "$PIPELINE"; do
+	for port in "$REDIS_PORT" "$PIKARAFT_PORT" "$LEADER_PORT"; do redis-cli -p "$port" flushall >/dev/null; done
+	for g in "${TEST_GROUPS[@]}"; do
+		step "$g$([ "$pipe" -gt 1 ] && echo ", -P $pipe"): redis, single, cluster"
+		run redis "$REDIS_PORT" "$pipe" "$g"
+		run single "$PIKARAFT_PORT" "$pipe" "$g"
+		run cluster "$LEADER_PORT" "$pipe" "$g"
+	done
+done
+BENCH_ELAPSED=$(($(date +%s) - START))
+LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# rps FILE TEST prints the requests/s of TEST in FILE.
+step "open-loop latency on the cluster leader: SET at $SET_RATES/s, GET at $GET_RATES/s, ${RATE_SECONDS}s each"
+LAT="$WORK/latency.csv"
+LATENCY_CMD="bin/latency -addr 127.0.0.1:<leader port> -conns $CLIENTS -keys $KEYSPACE -duration ${RATE_SECONDS}s -csv"
+{
+	"$ROOT/bin/latency" -addr "127.0.0.1:$LEADER_PORT" -conns "$CLIENTS" -keys "$KEYSPACE" -duration "${RATE_SECONDS}s" -csv -op set -rates "$SET_RATES"
+	"$ROOT/bin/latency" -addr "127.0.0.1:$LEADER_PORT" -conns "$CLIENTS" -keys "$KEYSPACE" -duration "${RATE_SECONDS}s" -csv -op get -rates "$GET_RATES" | tail -n +2
+} | tee "$LAT" | awk -F, 'NR > 1 {printf "     %s offered %6s/s: achieved %s/s, p50 %s ms, p99 %s ms, p999 %s ms, errors %s\n", $1, $2, $6, $7, $8, $9, $5}'
+
+# rps FILE TEST prints the requests/s of TEST (its full CSV name) in FILE.
 rps() { awk -F'","' -v t="$2" '{gsub(/"/, "", $1); gsub(/"/, "", $2)} $1 == t {print $2}' "$1"; }
 
+# table PIPE prints the ratio table of the runs with pipeline PIPE.
+table() {
+	local pipe=$1 sfx=""
+	[ "$pipe" -gt 1 ] && sfx=" -P $pipe"
+	echo "| command$sfx | Redis rps | single rps | cluster rps | single/Redis | cluster/single |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	awk -F'","' 'NR > 1 {gsub(/"/, "", $1); print $1}' "$WORK/redis-p$pipe.csv" | while IFS= read -r t; do
+		r=$(rps "$WORK/redis-p$pipe.csv" "$t"); s=$(rps "$WORK/single-p$pipe.csv" "$t"); c=$(rps "$WORK/cluster-p$pipe.csv" "$t")
+		awk -v t="$t" -v r="${r:-0}" -v s="${s:-0}" -v c="${c:-0}" 'BEGIN {
+			printf "| %s | %.0f | %.0f | %.0f | %.2f | %.2f |\n", t, r, s, c, (r > 0 ? s / r : 0), (s > 0 ? c / s : 0) }'
+	done
+}
 TABLE="$WORK/table.md"
 {
-	echo "| command | Redis rps | pikaraft rps | pikaraft/Redis | Redis rps -P $PIPELINE | pikaraft rps -P $PIPELINE | pikaraft/Redis -P $PIPELINE |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
-	for t in $(echo "$TESTS" | tr 'a-z,' 'A-Z '); do
-		r1=$(rps "$WORK/redis-p1.csv" "$t"); k1=$(rps "$WORK/pikaraft-p1.csv" "$t")
-		rp=$(rps "$WORK/redis-p$PIPELINE.csv" "$t"); kp=$(rps "$WORK/pikaraft-p$PIPELINE.csv" "$t")
-		awk -v t="$t" -v r1="$r1" -v k1="$k1" -v rp="$rp" -v kp="$kp" 'BEGIN {
-			printf "| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", t, r1, k1, (r1 > 0 ? k1 / r1 : 0), rp, kp, (rp > 0 ? kp / rp : 0) }'
-	done
+	table 1
+	echo
+	table "$PIPELINE"
 } >"$TABLE"
+LATTABLE="$WORK/lattable.md"
+{
+	echo "| op | offered rps | achieved rps | p50 ms | p99 ms | p999 ms | max ms | errors |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 {printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper($1), $2, $6, $7, $8, $9, $10, $5}' "$LAT"
+} >"$LATTABLE"
 echo
 cat "$TABLE"
 echo
-echo "(total benchmark time ${ELAPSED}s)"
+cat "$LATTABLE"
+echo
+step "done (redis-benchmark runs: ${BENCH_ELAPSED}s)"
 
 [ -z "$DOC" ] && exit 0
 
 CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+DISK_DEV=$(df --output=source "$WORK" | tail -1)
+DISK_FS=$(df --output=fstype "$WORK" | tail -1 | tr -d ' ')
+ROTA=$(lsblk -dno ROTA "$DISK_DEV" 2>/dev/null | tr -d ' ' || true)
+case $ROTA in 0) DISK_KIND="non-rotational" ;; 1) DISK_KIND="rotational" ;; *) DISK_KIND="kind unknown" ;; esac
 SECTION="$WORK/section.md"
 {
 	echo "<!-- redis-benchmark:begin (written by bench/redis-benchmark.sh; edits here are overwritten) -->"
-	echo "## redis-benchmark: pikaraft single node vs Redis"
+	echo "## redis-benchmark: Redis vs pikaraft single node vs pikaraft three-node cluster"
 	echo
 	echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/redis-benchmark.sh\` (also run by \`make bench\`)."
-	echo "Both servers ran on the same machine in the same run, one after the other, with the benchmark client"
-	echo "on that machine too. **The machine is a shared, noisy VM** (other jobs were running; load average at the"
-	echo "start: $LOADAVG), so numbers vary by tens of percent between runs; the ratios are"
-	echo "more telling than the absolute values."
+	echo "All five servers ran on the same machine in the same run, one benchmark at a time, with the"
+	echo "benchmark client on that machine too. The tests ran interleaved (each test against Redis, the"
+	echo "single node and the cluster back to back, then the next test). **The machine is a shared, noisy VM** (other jobs were running;"
+	echo "load average at the start: $LOADAVG, after the redis-benchmark runs: $LOADAVG_END), so numbers vary by"
+	echo "tens of percent between runs; the ratios are more telling than the absolute values."
 	echo
-	echo "Machine: \`nproc\` = $(nproc), CPU: $CPU, kernel $(uname -r)."
+	echo "Machine: \`nproc\` = $(nproc), CPU: $CPU, kernel $(uname -r),"
+	echo "disk: $DISK_DEV ($DISK_FS, $DISK_KIND), memory:"
 	echo
 	echo '```'
 	echo "$ free -g"
@@ -147,23 +245,34 @@ SECTION="$WORK/section.md"
 	echo
 	echo "Servers:"
 	echo "- $REDIS_VERSION (Debian package): \`$REDIS_CMD\`"
-	echo "- pikaraft $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown), single-voter Raft node, default settings"
-	echo "  (every write is a Raft log entry fsync'd to raft-boltdb before the reply): \`$PIKARAFT_CMD\`"
+	echo "- pikaraft $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown) single node (one-voter Raft; every write is"
+	echo "  a Raft log entry fsync'd to raft-boltdb before the reply): \`$SINGLE_CMD\`"
+	echo "- pikaraft three-node cluster, static peers, default settings (a write is acknowledged once the"
+	echo "  leader and one follower fsync'd it): \`$CLUSTER_CMD\`; the benchmarks drive the leader."
 	echo
-	echo "Commands (each against both servers, \`FLUSHALL\` before each run):"
+	echo "Commands (one \`-t\` group at a time — LPUSH and LPOP together — against each of the three servers; \`FLUSHALL\` before the first group of each pipeline depth):"
 	echo '```'
-	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS --csv"
-	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS -P $PIPELINE --csv"
+	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS -r $KEYSPACE --csv"
+	echo "redis-benchmark -h 127.0.0.1 -p <port> -t $TESTS -n $REQUESTS -c $CLIENTS -r $KEYSPACE -P $PIPELINE --csv"
 	echo '```'
 	echo
 	echo "Requests per second (higher is better):"
 	echo
 	cat "$TABLE"
 	echo
-	echo "No errors were reported by redis-benchmark (the script fails on any). The four runs took ${ELAPSED} s."
+	echo "No errors were reported by redis-benchmark (the script fails on any). The redis-benchmark runs took ${BENCH_ELAPSED} s in all."
 	echo
-	echo "Raw output (redis-benchmark --csv):"
-	for f in redis-p1 pikaraft-p1 "redis-p$PIPELINE" "pikaraft-p$PIPELINE"; do
+	echo "Open-loop latency on the cluster leader (\`bench/latency\`: requests are sent at fixed times"
+	echo "whatever the replies, and each latency counts from the time the request was due, so queueing shows):"
+	echo '```'
+	echo "$LATENCY_CMD -op set -rates $SET_RATES"
+	echo "$LATENCY_CMD -op get -rates $GET_RATES"
+	echo '```'
+	echo
+	cat "$LATTABLE"
+	echo
+	echo "Raw output (redis-benchmark --csv, bench/latency -csv):"
+	for f in redis-p1 single-p1 cluster-p1 "redis-p$PIPELINE" "single-p$PIPELINE" "cluster-p$PIPELINE" latency; do
 		echo
 		echo "\`$f\`:"
 		echo '```'

@@ -204,7 +204,7 @@ func Open(cfg Config) (*Node, error) {
 	if err := n.checkEngineNotAhead(snapIndex); err != nil {
 		return nil, err
 	}
-	logs, err := raft.NewLogCache(1024, n.bolt)
+	logs, err := raft.NewLogCache(1024, countingLogStore{n.bolt})
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}

@@ -131,6 +131,7 @@ func run(args []string) error {
 		return err
 	}
 	slog.SetDefault(log)
+	startPprof(log)
 	logInert(s.conf, log)
 	id, err := s.nodeID()
 	if err != nil {
