@@ -88,7 +88,10 @@ func TestBlockingPopsAcrossNodes(t *testing.T) {
 
 	// BRPOPLPUSH and BLMOVE wait the same way.
 	done := make(chan string, 1)
-	go func() { done <- b.BRPopLPush(ctx, "src", "dst", 5*time.Second).Val() }()
+	go func() { // the command itself, not go-redis's deprecated wrapper
+		v, _ := b.Do(ctx, "brpoplpush", "src", "dst", 5).Text()
+		done <- v
+	}()
 	waitBlocked(t, c.Nodes[f[1]], "brpoplpush", 1)
 	require.NoError(t, a.RPush(ctx, "src", "m").Err())
 	require.Equal(t, "m", <-done)

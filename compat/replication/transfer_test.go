@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,7 +27,6 @@ type proxy struct {
 	cut  atomic.Int64
 	cuts atomic.Int64
 	lns  []net.Listener
-	wg   sync.WaitGroup
 }
 
 func startProxy(t *testing.T, masterPort int) *proxy {

@@ -18,13 +18,12 @@ const (
 
 // elems indexes the writes of one key of a collection history.
 type elems struct {
-	write    map[int64]history.Pair // element -> its add/append (fail excluded)
-	known    map[int64]int64        // element -> time from which every read must contain it
-	knownBy  map[int64]history.Op   // the op that made it known (ack or read)
-	reads    []history.Pair         // ok reads, in invocation order
-	finals   []history.Pair         // ok final reads
-	acked    []int64                // elements whose write was acknowledged
-	finalKey string
+	write   map[int64]history.Pair // element -> its add/append (fail excluded)
+	known   map[int64]int64        // element -> time from which every read must contain it
+	knownBy map[int64]history.Op   // the op that made it known (ack or read)
+	reads   []history.Pair         // ok reads, in invocation order
+	finals  []history.Pair         // ok final reads
+	acked   []int64                // elements whose write was acknowledged
 }
 
 func indexElems(pairs []history.Pair, writeF string) *elems {

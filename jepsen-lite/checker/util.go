@@ -31,13 +31,3 @@ func byKey(pairs []history.Pair) (keys []string, m map[string][]history.Pair) {
 	}
 	return keys, m
 }
-
-// completion returns the completion entry of a pair with the invocation's
-// arguments kept when the completion omits them.
-func completion(p history.Pair) history.Op {
-	c := p.Complete
-	if c.Key == "" {
-		c.Key = p.Invoke.Key
-	}
-	return c
-}
