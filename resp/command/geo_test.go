@@ -12,7 +12,7 @@ import (
 
 func geoCtx(t *testing.T) *Ctx {
 	t.Helper()
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, int64(4), zsRun(c, "GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania",
 		"12.758489", "38.788135", "edge1", "17.241510", "38.788135", "edge2"))
 	return c

@@ -3,25 +3,11 @@ package command
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/pikaraft/pikaraft/engine"
 	"github.com/stretchr/testify/require"
 )
-
-// hsNowMs is the cluster time of the hash and set command tests.
-const hsNowMs int64 = 1795305600_000
-
-func hsCtx(t *testing.T) *Ctx {
-	t.Helper()
-	e, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { e.Close() })
-	d, err := e.DB(0)
-	require.NoError(t, err)
-	return &Ctx{Engine: e, DB: d, W: engine.Writer{NowMs: hsNowMs}, NowMs: hsNowMs, Seed: 1}
-}
 
 // hsRun executes a command and returns its RESP2 encoding.
 func hsRun(c *Ctx, words ...string) string {
@@ -29,10 +15,7 @@ func hsRun(c *Ctx, words ...string) string {
 }
 
 func hsRunProto(c *Ctx, proto int, words ...string) string {
-	argv := make([][]byte, len(words))
-	for i, w := range words {
-		argv[i] = []byte(w)
-	}
+	argv := argvOf(words...)
 	return string(Commands.Exec(c, argv).AppendRESP(nil, proto))
 }
 
@@ -46,7 +29,7 @@ func hsBulks(items ...string) string {
 }
 
 func TestHashCommands(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, ":2\r\n", hsRun(c, "HSET", "h", "a", "1", "b", "2"))
 	require.Equal(t, ":1\r\n", hsRun(c, "hset", "h", "a", "9", "c", "3"))
 	require.Equal(t, "-ERR wrong number of arguments for 'hset' command\r\n", hsRun(c, "HSET", "h", "a", "1", "b"))
@@ -76,7 +59,7 @@ func TestHashCommands(t *testing.T) {
 }
 
 func TestHashIncrCommands(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, ":5\r\n", hsRun(c, "HINCRBY", "h", "n", "5"))
 	require.Equal(t, ":-5\r\n", hsRun(c, "HINCRBY", "h", "n", "-10"))
 	require.Equal(t, "-ERR value is not an integer or out of range\r\n", hsRun(c, "HINCRBY", "h", "n", "1.5"))
@@ -99,7 +82,7 @@ func TestHashIncrCommands(t *testing.T) {
 }
 
 func TestHashScanCommands(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	for i := 0; i < 15; i++ {
 		hsRun(c, "HSET", "h", fmt.Sprintf("f%02d", i), fmt.Sprintf("v%d", i))
 	}
@@ -128,7 +111,7 @@ func TestHashScanCommands(t *testing.T) {
 }
 
 func TestHRandFieldCommand(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, "$-1\r\n", hsRun(c, "HRANDFIELD", "h"))
 	require.Equal(t, "*0\r\n", hsRun(c, "HRANDFIELD", "h", "3"))
 	hsRun(c, "HSET", "h", "a", "1", "b", "2", "c", "3")
@@ -141,7 +124,7 @@ func TestHRandFieldCommand(t *testing.T) {
 }
 
 func TestSetCommands(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, ":3\r\n", hsRun(c, "SADD", "s", "c", "a", "b", "a"))
 	require.Equal(t, ":3\r\n", hsRun(c, "SCARD", "s"))
 	require.Equal(t, hsBulks("a", "b", "c"), hsRun(c, "SMEMBERS", "s"))
@@ -191,7 +174,7 @@ func TestSpecsOfHashesAndSets(t *testing.T) {
 }
 
 func TestSPopAndSRandMemberCommands(t *testing.T) {
-	c := hsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, "$-1\r\n", hsRun(c, "SPOP", "s"))
 	require.Equal(t, "*0\r\n", hsRun(c, "SPOP", "s", "3"))
 	require.Equal(t, "$-1\r\n", hsRun(c, "SRANDMEMBER", "s"))

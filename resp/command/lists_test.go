@@ -4,40 +4,21 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pikaraft/pikaraft/engine"
 	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
 
-// listNowMs is the cluster time of the list command tests.
-const listNowMs int64 = 1795305600_000
-
-// listCtx opens a fresh engine and returns a context on db0.
-func listCtx(t *testing.T) *Ctx {
-	t.Helper()
-	e, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { e.Close() })
-	d, err := e.DB(0)
-	require.NoError(t, err)
-	return &Ctx{Engine: e, DB: d, W: engine.Writer{NowMs: listNowMs}, NowMs: listNowMs}
-}
-
 // listRun executes a command given as words and returns its RESP2 encoding.
 func listRun(c *Ctx, words ...string) string {
-	argv := make([][]byte, len(words))
-	for i, w := range words {
-		argv[i] = []byte(w)
-	}
+	argv := argvOf(words...)
 	return string(Commands.Exec(c, argv).AppendRESP(nil, 2))
 }
 
 func TestListCommandsPushPopRange(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, ":3\r\n", listRun(c, "RPUSH", "l", "a", "b", "c"))
 	require.Equal(t, ":5\r\n", listRun(c, "lpush", "l", "y", "x"))
 	require.Equal(t, "*5\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", listRun(c, "LRANGE", "l", "0", "-1"))
@@ -68,7 +49,7 @@ func TestListCommandsPushPopRange(t *testing.T) {
 }
 
 func TestListCommandsIndexSetInsertRemTrim(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	listRun(c, "RPUSH", "l", "a", "b", "c", "b")
 	require.Equal(t, "$1\r\na\r\n", listRun(c, "LINDEX", "l", "0"))
 	require.Equal(t, "$1\r\nb\r\n", listRun(c, "LINDEX", "l", "-1"))
@@ -100,7 +81,7 @@ func TestListCommandsIndexSetInsertRemTrim(t *testing.T) {
 }
 
 func TestListCommandsMove(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, "$-1\r\n", listRun(c, "RPOPLPUSH", "src", "dst"))
 	require.Equal(t, "$-1\r\n", listRun(c, "LMOVE", "src", "dst", "LEFT", "RIGHT"))
 	listRun(c, "RPUSH", "src", "a", "b", "c")
@@ -113,7 +94,7 @@ func TestListCommandsMove(t *testing.T) {
 }
 
 func TestListCommandLPos(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	listRun(c, "RPUSH", "l", "a", "b", "c", "1", "2", "3", "c", "c")
 	require.Equal(t, ":2\r\n", listRun(c, "LPOS", "l", "c"))
 	require.Equal(t, ":6\r\n", listRun(c, "LPOS", "l", "c", "RANK", "2"))
@@ -206,7 +187,7 @@ func TestListCommandsReplayPika(t *testing.T) {
 			}
 		}
 	}
-	c := listCtx(t)
+	c := newTestCtx(t)
 	replayed := map[string]bool{}
 	for _, e := range entries {
 		if !listCmds[strings.ToLower(e.Cmd[0])] || skip[e.Cmd[1]] {

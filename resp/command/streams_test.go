@@ -40,7 +40,7 @@ func itoa(n int) string {
 }
 
 func TestStreamCommandsXAdd(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, "$6\r\n1000-0\r\n", stRun(c, 1000, "XADD", "s", "*", "f", "v"))
 	require.Equal(t, "$6\r\n1000-1\r\n", stRun(c, 999, "xadd", "s", "*", "f", "v"), "* never goes back in time")
 	require.Equal(t, "$6\r\n2000-0\r\n", stRun(c, 1, "XADD", "s", "2000-*", "f", "v"))
@@ -70,7 +70,7 @@ func TestStreamCommandsXAdd(t *testing.T) {
 }
 
 func TestStreamCommandsTrimOptions(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	for i := 1; i <= 5; i++ {
 		stRun(c, int64(i), "XADD", "s", "*", "f", itoa(i))
 	}
@@ -106,7 +106,7 @@ func TestStreamCommandsTrimOptions(t *testing.T) {
 }
 
 func TestStreamCommandsRangeDelLen(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	stRun(c, 1, "XADD", "s", "1-1", "a", "1")
 	stRun(c, 1, "XADD", "s", "2-0", "b", "2", "c", "")
 	stRun(c, 1, "XADD", "s", "2-5", "d", "4")
@@ -142,7 +142,7 @@ func TestStreamCommandsRangeDelLen(t *testing.T) {
 }
 
 func TestStreamCommandsXRead(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	stRun(c, 1, "XADD", "a", "1-0", "f", "1")
 	stRun(c, 1, "XADD", "a", "2-0", "f", "2")
 	stRun(c, 1, "XADD", "b", "5-0", "g", "1")
@@ -178,7 +178,7 @@ func TestStreamCommandsXRead(t *testing.T) {
 }
 
 func TestStreamCommandsXInfo(t *testing.T) {
-	c := listCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, "-ERR no such key\r\n", stRun(c, 1, "XINFO", "STREAM", "s"))
 	stRun(c, 1, "XADD", "s", "1-0", "a", "1")
 	stRun(c, 1, "XADD", "s", "2-0", "b", "2")
@@ -243,7 +243,7 @@ func TestStreamCommandsReplayPika(t *testing.T) {
 	f, err := os.Open(pikafixture.Path(t, "commands.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
-	c := listCtx(t)
+	c := newTestCtx(t)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	replayed := 0

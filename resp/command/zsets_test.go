@@ -4,36 +4,18 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pikaraft/pikaraft/engine"
 	"github.com/pikaraft/pikaraft/engine/pikafixture"
 	"github.com/stretchr/testify/require"
 )
-
-// zsNowMs is the cluster time of the zset command tests.
-const zsNowMs int64 = 1795305600_000
-
-func zsCtx(t *testing.T) *Ctx {
-	t.Helper()
-	e, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { e.Close() })
-	d, err := e.DB(0)
-	require.NoError(t, err)
-	return &Ctx{Engine: e, DB: d, W: engine.Writer{NowMs: zsNowMs}, NowMs: zsNowMs}
-}
 
 // zsRun executes a command given as words and returns the reply in
 // redis-cli's flat form: arrays as nested []any, nil as nil, errors with
 // their text, integers as int64.
 func zsRun(c *Ctx, words ...string) any {
-	argv := make([][]byte, len(words))
-	for i, w := range words {
-		argv[i] = []byte(w)
-	}
+	argv := argvOf(words...)
 	return zsFlat(Commands.Exec(c, argv))
 }
 
@@ -63,7 +45,7 @@ func zsList(items ...any) []any {
 }
 
 func TestZSetCommandsBasic(t *testing.T) {
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, int64(5), zsRun(c, "ZADD", "z", "-1.5", "a", "0", "b", "1e10", "c", "-inf", "d", "+inf", "e"))
 	// Scores print as Pika (and Redis 7.0) do: integers plainly, others %.17g.
 	require.Equal(t, zsList("d", "-inf", "a", "-1.5", "b", "0", "c", "10000000000", "e", "inf"),
@@ -88,7 +70,7 @@ func TestZSetCommandsBasic(t *testing.T) {
 }
 
 func TestZSetCommandZAddOptionsAndErrors(t *testing.T) {
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	require.Equal(t, int64(2), zsRun(c, "ZADD", "z", "1", "a", "2", "b"))
 	require.Equal(t, int64(1), zsRun(c, "ZADD", "z", "nx", "5", "a", "3", "c"))
 	require.Equal(t, int64(1), zsRun(c, "ZADD", "z", "XX", "CH", "5", "a", "9", "nope"))
@@ -113,7 +95,7 @@ func TestZSetCommandZAddOptionsAndErrors(t *testing.T) {
 }
 
 func TestZSetCommandRanges(t *testing.T) {
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	zsRun(c, "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e")
 	require.Equal(t, zsList("b", "c", "d"), zsRun(c, "ZRANGEBYSCORE", "z", "(1", "4"))
 	require.Equal(t, zsList("c", "3", "d", "4"), zsRun(c, "ZRANGEBYSCORE", "z", "(1", "+inf", "WITHSCORES", "LIMIT", "1", "2"))
@@ -155,7 +137,7 @@ func TestZSetCommandRanges(t *testing.T) {
 }
 
 func TestZSetCommandPopStoreScan(t *testing.T) {
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	zsRun(c, "ZADD", "z", "1", "a", "2", "b", "3", "c")
 	require.Equal(t, zsList("a", "1"), zsRun(c, "ZPOPMIN", "z"))
 	require.Equal(t, zsList("c", "3", "b", "2"), zsRun(c, "ZPOPMAX", "z", "5"))
@@ -261,7 +243,7 @@ func TestZSetCommandsReplayPika(t *testing.T) {
 			}
 		}
 	}
-	c := zsCtx(t)
+	c := newTestCtx(t)
 	replayed := map[string]bool{}
 	for _, e := range entries {
 		if !mine(e.Cmd[0]) || skip[e.Cmd[1]] {
