@@ -98,6 +98,11 @@ func parseFlags(args []string) (*settings, error) {
 	if err := s.resolvePaths(); err != nil {
 		return nil, err
 	}
+	hc, err := newHotCache(conf)
+	if err != nil {
+		return nil, err
+	}
+	s.hotCache = hc
 	return s, nil
 }
 
@@ -165,6 +170,7 @@ func run(args []string) error {
 		return err
 	}
 	clearHandedBack(s.dbPath, log)
+	watchHotCache(s.conf, s.hotCache, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
 		case "follower-writes":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -27,6 +28,7 @@ type settings struct {
 	dbPath   string
 	raftDir  string
 	logLevel string
+	hotCache *hotcache.Cache // pika.conf's cache-* keys (hotcache.go)
 }
 
 // resolvePaths fills in the Pika paths under the data directory unless
@@ -102,6 +104,7 @@ func (s *settings) engineOptions() engine.Options {
 	o := engine.Options{
 		Databases:   int(s.conf.Int("databases", 1)),
 		Compression: s.conf.String("compression"),
+		HotCache:    s.hotCache,
 	}
 	if s.conf.IsSet("block-cache") {
 		o.BlockCacheBytes = uint64(s.conf.Int("block-cache", 0))
