@@ -19,13 +19,7 @@ func (c *Cache) BeginKeys(db int, keys [][]byte) {
 		s.mu.Lock()
 		s.gen++
 		s.busy++
-		for it := s.items[string(key)]; it != nil; {
-			next := it.sib
-			if it.db == db {
-				s.remove(it)
-			}
-			it = next
-		}
+		s.dropName(db, key)
 		s.mu.Unlock()
 		c.pending = append(c.pending, idx)
 	}
@@ -102,5 +96,31 @@ func (c *Cache) dropIf(drop func(*item) bool) {
 		s.mu.Lock()
 		s.removeIf(drop)
 		s.mu.Unlock()
+	}
+}
+
+// Drop removes the entries of keys in database db (CACHE DEL); reads in
+// progress cannot insert what they read before the call.
+func (c *Cache) Drop(db int, keys [][]byte) {
+	if c == nil {
+		return
+	}
+	for _, key := range keys {
+		s := c.shardOf(key)
+		s.mu.Lock()
+		s.gen++
+		s.dropName(db, key)
+		s.mu.Unlock()
+	}
+}
+
+// dropName removes every entry (of any kind) of key in database db.
+func (s *shard) dropName(db int, key []byte) {
+	for it := s.items[string(key)]; it != nil; {
+		next := it.sib
+		if it.db == db {
+			s.remove(it)
+		}
+		it = next
 	}
 }
