@@ -97,7 +97,7 @@ func (n *Node) openRaftStore() (raftStore, string, error) {
 	case kind == "":
 		kind = want
 	case kind != want:
-		n.log.Warn("the raft directory already holds a log of another kind: keeping it",
+		n.log.Info("the raft directory already holds a log of another kind: keeping it",
 			"raft_dir", n.cfg.RaftDir, "configured", want, "in_use", kind)
 	}
 	switch kind {
