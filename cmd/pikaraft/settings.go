@@ -173,6 +173,7 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		LogStore:          s.conf.String("raft-log-store"),
 		HeartbeatTimeout:  time.Duration(s.conf.Int("raft-heartbeat-timeout-ms", 500)) * time.Millisecond,
 		ElectionTimeout:   time.Duration(s.conf.Int("raft-election-timeout-ms", 500)) * time.Millisecond,
 		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),
