@@ -131,6 +131,9 @@ func run(args []string) error {
 		return err
 	}
 	slog.SetDefault(log)
+	if n := limitMallocArenas(); n != "" {
+		log.Debug("malloc arenas limited", "max", n)
+	}
 	startPprof(log)
 	logInert(s.conf, log)
 	id, err := s.nodeID()
