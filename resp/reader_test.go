@@ -51,8 +51,10 @@ func TestReaderArgvsStayValid(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, ok)
 		argvs = append(argvs, argv)
-		// A handler appending to its argv or to an argument must not
-		// write into the next command's memory.
+	}
+	// A handler appending to its argv or to an argument (after the whole
+	// batch was parsed) must not write into the next command's memory.
+	for _, argv := range argvs {
 		_ = append(argv, []byte("extra"))
 		_ = append(argv[1], "XXXX"...)
 	}
