@@ -46,7 +46,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	start := time.Now()
-	if err := f.swap(tmp); err != nil {
+	f.eng.Load().HotCache().BeginAll() // the cached values go with the old data
+	err = f.swap(tmp)
+	f.endWrites()
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	f.log.Info("restore: engine reopened", "elapsed", time.Since(start).Round(time.Millisecond).String())

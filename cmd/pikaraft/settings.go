@@ -14,6 +14,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -27,6 +28,7 @@ type settings struct {
 	dbPath   string
 	raftDir  string
 	logLevel string
+	hotCache *hotcache.Cache // pika.conf's cache-* keys (hotcache.go)
 }
 
 // resolvePaths fills in the Pika paths under the data directory unless
@@ -110,6 +112,7 @@ func (s *settings) engineOptions() engine.Options {
 		CacheIndexAndFilterBlocks: c.Bool("cache-index-and-filter-blocks"),
 		PinL0FilterAndIndexBlocks: c.Bool("pin_l0_filter_and_index_blocks_in_cache"),
 		OptimizeFiltersForHits:    c.Bool("optimize-filters-for-hits"),
+		HotCache:                  s.hotCache,
 	}
 	setInt := func(key string, set func(int64)) {
 		if c.IsSet(key) {
@@ -170,6 +173,7 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		LogStore:          s.conf.String("raft-log-store"),
 		HeartbeatTimeout:  time.Duration(s.conf.Int("raft-heartbeat-timeout-ms", 500)) * time.Millisecond,
 		ElectionTimeout:   time.Duration(s.conf.Int("raft-election-timeout-ms", 500)) * time.Millisecond,
 		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),

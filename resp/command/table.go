@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // Flags describe a command (Redis 7 COMMAND flags).
@@ -139,6 +140,20 @@ func (t *Table) Register(specs ...*Spec) {
 
 // Lookup finds a command by name, case-insensitively.
 func (t *Table) Lookup(name []byte) (*Spec, bool) {
+	var buf [32]byte
+	if len(name) <= len(buf) {
+		// Lower-case on the stack: looking a command up allocates nothing.
+		for i, c := range name {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		t.mu.RLock()
+		s, ok := t.specs[string(buf[:len(name)])]
+		t.mu.RUnlock()
+		return s, ok
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	s, ok := t.specs[lowerASCII(name)]
@@ -194,6 +209,9 @@ type Ctx struct {
 	NowMs int64
 	// Seed seeds every random choice a write makes (SPOP, SRANDMEMBER).
 	Seed uint64
+	// Cache is the hot-key cache GET and LRANGE read through (nil: read
+	// the engine). Only the RESP server's reads set it, never the FSM.
+	Cache *hotcache.Cache
 	// Conn is the client connection for connection and server commands
 	// (nil when the FSM applies a write). Its concrete type belongs to the
 	// RESP server.
