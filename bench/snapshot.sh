@@ -11,7 +11,7 @@
 #    measurements, said in the output), then starts a fresh node that joins
 #    the cluster (gossip --join): its log is empty, so the leader sends it the
 #    snapshot. The install time is taken from the follower's log: from the
-#    snapstore's "creating snapshot" line (the leader started sending) to the
+#    snapshot store's "creating snapshot" line (the leader started sending) to the
 #    FSM's "restore: snapshot installed" line (data in place, engine
 #    reopened); the end-to-end time from process start is printed too.
 # 4. Drops the page cache again and times `cp -r` of the leader's snapshot
@@ -124,7 +124,8 @@ for _ in $(seq 1800); do
 done
 grep -q "restore: snapshot installed" "$WORK/follower.log" || { echo "no install within 180 s" >&2; exit 1; }
 end=$(logtime "$WORK/follower.log" "restore: snapshot installed")
-begin=$(logtime "$WORK/follower.log" "snapstore: creating snapshot" || true)
+# "creating new snapshot" is raft.FileSnapshotStore's line (older pikaraft).
+begin=$(logtime "$WORK/follower.log" "snapstore: creating snapshot\|creating new snapshot" || true)
 [ -n "$begin" ] || begin=$start
 install=$(awk -v a="$begin" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
 e2e=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
