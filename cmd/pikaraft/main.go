@@ -164,6 +164,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	readIndexNode.Store(n)
 	clearHandedBack(s.dbPath, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
