@@ -19,13 +19,26 @@ func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
 	if stale || n.staleReads.Load() {
 		return n.now(), nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)
-	defer cancel()
+	// Fast path, the common case on a ready leader: no timeout of its own
+	// (a VerifyLeader round always ends: with a quorum's answer, or with
+	// ErrNotLeader when the leader steps down for want of one) and usually
+	// nothing to wait for after it.
+	fast := n.readyLeader()
 	var index uint64
 	var err error
-	if n.IsLeader() {
+	if fast {
+		index, err = n.leaderReads.wait(ctx)
+		if err == nil && n.fsm.AppliedIndex() >= index {
+			return n.now(), nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)
+	defer cancel()
+	switch {
+	case fast && err == nil:
+	case n.IsLeader():
 		index, err = n.readIndex(ctx)
-	} else {
+	default:
 		index, err = n.remoteReadIndex(ctx)
 	}
 	if err != nil {
@@ -49,6 +62,23 @@ func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("%w (%v)", ErrReadNotLeader, err)
 	}
 	return index, err
+}
+
+// readyLeader reports whether this node is a ready leader now (the
+// non-blocking form of waitReady).
+func (n *Node) readyLeader() bool {
+	if !n.IsLeader() {
+		return false
+	}
+	n.mu.Lock()
+	ready := n.ready
+	n.mu.Unlock()
+	select {
+	case <-ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // leaderRound is one leader ReadIndex round: the commit index, then a
