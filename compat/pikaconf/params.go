@@ -162,6 +162,7 @@ var params = []param{
 	{name: "raft-snapshot-threshold", def: "8192", kind: kInt, min: 1, max: 1 << 40, immutable: true},
 	{name: "raft-snapshot-interval", def: "120", kind: kInt, min: 1, max: 1 << 31, immutable: true},
 	{name: "raft-trailing-logs", def: "10240", kind: kInt, min: 1, max: 1 << 40, immutable: true},
+	{name: "raft-log-store", def: "wal", kind: kEnum, enum: []string{"wal", "bolt"}, immutable: true},
 	{name: "raft-heartbeat-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	{name: "raft-election-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
