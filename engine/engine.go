@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
+
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // MaxDatabases is Pika's limit on logical databases (MAX_DB_NUM).
@@ -61,6 +63,9 @@ type Options struct {
 	OptimizeFiltersForHits bool
 	// MaxOpenFiles limits open SST files per instance (default -1, unlimited).
 	MaxOpenFiles int
+	// HotCache is the hot-key cache readers and the FSM share (nil: none).
+	// The engine only carries it; see engine/hotcache.
+	HotCache *hotcache.Cache
 
 	cache *grocksdb.Cache // the shared block cache (nil if private or none)
 }

@@ -126,6 +126,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		resp = f.applyCommand(l)
 	}
 	f.obsBatch()
+	f.endWrites()
 	f.setApplied(l.Index)
 	return resp
 }
@@ -140,6 +141,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 	}
 	f.obsBatch()
+	f.endWrites()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
@@ -162,6 +164,7 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 	f.leaderTime.Store(now)
 	eng := f.eng.Load()
 	eng.SetExpiryHorizon(now)
+	command.CacheBegin(eng.HotCache(), e.DB, e.Cmds) // ended in endWrites
 	f.obsBegin(eng, l, now, e)
 	replies := f.execDedup(eng, l.Index, now, e)
 	f.obsEnd()

@@ -104,6 +104,11 @@ func parseFlags(args []string) (*settings, error) {
 	if err := s.resolvePaths(); err != nil {
 		return nil, err
 	}
+	hc, err := newHotCache(conf)
+	if err != nil {
+		return nil, err
+	}
+	s.hotCache = hc
 	return s, nil
 }
 
@@ -172,6 +177,7 @@ func run(args []string) error {
 	}
 	readIndexNode.Store(n)
 	clearHandedBack(s.dbPath, log)
+	watchHotCache(s.conf, s.hotCache, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
 		case "follower-writes":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -27,6 +28,7 @@ type settings struct {
 	dbPath   string
 	raftDir  string
 	logLevel string
+	hotCache *hotcache.Cache // pika.conf's cache-* keys (hotcache.go)
 }
 
 // resolvePaths fills in the Pika paths under the data directory unless
@@ -110,6 +112,7 @@ func (s *settings) engineOptions() engine.Options {
 		CacheIndexAndFilterBlocks: c.Bool("cache-index-and-filter-blocks"),
 		PinL0FilterAndIndexBlocks: c.Bool("pin_l0_filter_and_index_blocks_in_cache"),
 		OptimizeFiltersForHits:    c.Bool("optimize-filters-for-hits"),
+		HotCache:                  s.hotCache,
 	}
 	setInt := func(key string, set func(int64)) {
 		if c.IsSet(key) {

@@ -17,7 +17,10 @@ func engineOptionsFrom(t *testing.T, conf string) engine.Options {
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
 	s, err := parseFlags([]string{"-c", path, "--data-dir", filepath.Join(dir, "d")})
 	require.NoError(t, err)
-	return s.engineOptions()
+	o := s.engineOptions()
+	require.Same(t, s.hotCache, o.HotCache, "the engine carries the hot-key cache")
+	o.HotCache = nil // compared by the cache tests (hotcache_test.go)
+	return o
 }
 
 func TestEngineOptionsFromPikaConf(t *testing.T) {
