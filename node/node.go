@@ -138,7 +138,9 @@ type Node struct {
 	ready   chan struct{}
 	changed chan struct{} // closed and replaced on every leadership change
 
-	verifier    *verifier
+	// leaderReads and followerReads batch ReadIndex rounds (readindex.go).
+	leaderReads, followerReads *readBatcher
+
 	sessions    sessionPool       // forwarding identities (forward.go)
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
@@ -219,7 +221,8 @@ func Open(cfg Config) (*Node, error) {
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
-	n.verifier = newVerifier(n.raft)
+	n.leaderReads = newReadBatcher(n.leaderRound)
+	n.followerReads = newReadBatcher(n.followerRound)
 	n.redirectWrites.Store(cfg.RedirectWrites)
 	n.staleReads.Store(cfg.StaleReads)
 	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))

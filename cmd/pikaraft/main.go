@@ -178,6 +178,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	readIndexNode.Store(n)
 	clearHandedBack(s.dbPath, log)
 	watchHotCache(s.conf, s.hotCache, log)
 	s.conf.OnChange(func(key, value string) {
