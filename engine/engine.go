@@ -9,27 +9,65 @@ import (
 	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
+
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // MaxDatabases is Pika's limit on logical databases (MAX_DB_NUM).
 const MaxDatabases = 8
 
-// Options configures an Engine. Zero values take Pika's defaults.
+// Options configures an Engine. Zero values take Pika's defaults; the
+// server fills them from pika.conf (docs/OPERATIONS.md, "Memory").
 type Options struct {
 	// Databases is the number of logical databases (db0..dbN-1), 1..8.
 	Databases int
 	// Compression is one of snappy (default), zlib, lz4, zstd, none. As in
 	// Pika, levels 0 and 1 stay uncompressed.
 	Compression string
-	// BlockCacheBytes is the size of the block cache shared by all instances
-	// (default 8 MB, RocksDB's own default is per table; 0 means default).
+	// BlockCacheBytes is the size of the LRU block cache (default 8 MB):
+	// one cache for every instance of every database, or one per instance
+	// with PrivateBlockCaches.
 	BlockCacheBytes uint64
+	// PrivateBlockCaches gives each instance its own BlockCacheBytes cache
+	// (Pika's share-block-cache no); the default shares one.
+	PrivateBlockCaches bool
+	// NoBlockCache turns the block cache off (Pika's block-cache 0).
+	NoBlockCache bool
+	// CacheIndexAndFilterBlocks keeps index and bloom filter blocks in the
+	// block cache (charged to it) instead of in table-reader memory.
+	CacheIndexAndFilterBlocks bool
+	// PinL0FilterAndIndexBlocks pins level-0 index and filter blocks in the
+	// block cache (with CacheIndexAndFilterBlocks).
+	PinL0FilterAndIndexBlocks bool
+	// BlockSize is the data block size (default 4 KB).
+	BlockSize int
 	// WriteBufferBytes is the memtable size of each column family (default 64 MB).
 	WriteBufferBytes uint64
+	// MaxWriteBuffers is the number of memtables a column family may hold,
+	// the one being written included (default 2).
+	MaxWriteBuffers int
+	// MemtableBudgetBytes caps the memtables of all instances together
+	// (Pika's max-write-buffer-size): each instance gets an equal share as
+	// RocksDB's db_write_buffer_size and flushes its largest column family
+	// when it is over. 0 means no cap beyond WriteBufferBytes × MaxWriteBuffers
+	// per column family.
+	MemtableBudgetBytes uint64
+	// TargetFileSizeBase is the SST file size at level 1 (default 64 MB).
+	TargetFileSizeBase uint64
+	// MaxBackgroundJobs bounds concurrent flushes and compactions per
+	// instance (default 2).
+	MaxBackgroundJobs int
+	// MaxBytesForLevelMultiplier is the size ratio between levels (default 10).
+	MaxBytesForLevelMultiplier float64
+	// OptimizeFiltersForHits drops bloom filters of the last level.
+	OptimizeFiltersForHits bool
 	// MaxOpenFiles limits open SST files per instance (default -1, unlimited).
 	MaxOpenFiles int
+	// HotCache is the hot-key cache readers and the FSM share (nil: none).
+	// The engine only carries it; see engine/hotcache.
+	HotCache *hotcache.Cache
 
-	cache *grocksdb.Cache
+	cache *grocksdb.Cache // the shared block cache (nil if private or none)
 }
 
 func (o *Options) fill() error {
@@ -48,13 +86,31 @@ func (o *Options) fill() error {
 	if o.BlockCacheBytes == 0 {
 		o.BlockCacheBytes = 8 << 20
 	}
+	if o.BlockSize <= 0 {
+		o.BlockSize = 4 << 10
+	}
 	if o.WriteBufferBytes == 0 {
 		o.WriteBufferBytes = 64 << 20
+	}
+	if o.MaxWriteBuffers <= 0 {
+		o.MaxWriteBuffers = 2
 	}
 	if o.MaxOpenFiles == 0 {
 		o.MaxOpenFiles = -1
 	}
 	return nil
+}
+
+// instanceMemtableBudget is each instance's db_write_buffer_size (0: none).
+func (o *Options) instanceMemtableBudget() uint64 {
+	if o.MemtableBudgetBytes == 0 {
+		return 0
+	}
+	share := o.MemtableBudgetBytes / uint64(o.Databases*int(numKinds))
+	if share < 1<<20 {
+		share = 1 << 20
+	}
+	return share
 }
 
 var compressionTypes = map[string]grocksdb.CompressionType{
@@ -66,15 +122,37 @@ var compressionTypes = map[string]grocksdb.CompressionType{
 }
 
 // baseOptions returns fresh RocksDB options as Pika sets them: block-based
-// tables (format_version left at the default 5), bloom filters, and
-// compression from level 2 down.
-func (o *Options) baseOptions() *grocksdb.Options {
+// tables (format_version left at the default 5) reading through cache (nil:
+// no block cache), bloom filters (10 bits per key) on every column family,
+// and compression from level 2 down.
+func (o *Options) baseOptions(cache *grocksdb.Cache) *grocksdb.Options {
 	opts := grocksdb.NewDefaultOptions()
 	bbto := grocksdb.NewDefaultBlockBasedTableOptions()
-	bbto.SetBlockCache(o.cache)
+	if cache != nil {
+		bbto.SetBlockCache(cache)
+	} else {
+		bbto.SetNoBlockCache(true)
+	}
+	bbto.SetBlockSize(o.BlockSize)
+	bbto.SetCacheIndexAndFilterBlocks(o.CacheIndexAndFilterBlocks)
+	bbto.SetPinL0FilterAndIndexBlocksInCache(o.PinL0FilterAndIndexBlocks)
 	bbto.SetFilterPolicy(grocksdb.NewBloomFilter(10))
 	opts.SetBlockBasedTableFactory(bbto)
 	opts.SetWriteBufferSize(o.WriteBufferBytes)
+	opts.SetMaxWriteBufferNumber(o.MaxWriteBuffers)
+	if b := o.instanceMemtableBudget(); b > 0 {
+		opts.SetDbWriteBufferSize(b)
+	}
+	if o.TargetFileSizeBase > 0 {
+		opts.SetTargetFileSizeBase(o.TargetFileSizeBase)
+	}
+	if o.MaxBackgroundJobs > 0 {
+		opts.SetMaxBackgroundJobs(o.MaxBackgroundJobs)
+	}
+	if o.MaxBytesForLevelMultiplier > 0 {
+		opts.SetMaxBytesForLevelMultiplier(o.MaxBytesForLevelMultiplier)
+	}
+	opts.SetOptimizeFiltersForHits(o.OptimizeFiltersForHits)
 	opts.SetMaxOpenFiles(o.MaxOpenFiles)
 	opts.SetLevelCompactionDynamicLevelBytes(true)
 	c := compressionTypes[o.Compression]
@@ -108,7 +186,9 @@ func Open(path string, o Options) (*Engine, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("create db-path %s: %w", path, err)
 	}
-	o.cache = grocksdb.NewLRUCache(o.BlockCacheBytes)
+	if !o.NoBlockCache && !o.PrivateBlockCaches {
+		o.cache = grocksdb.NewLRUCache(o.BlockCacheBytes)
+	}
 	e := &Engine{path: path, opts: o, filters: newFilterSet()}
 	for i := 0; i < o.Databases; i++ {
 		d := &DB{eng: e, index: i}

@@ -115,6 +115,7 @@ type instance struct {
 	cfs    []*grocksdb.ColumnFamilyHandle // Pika's CFs, then AppliedCF last
 	opts   []*grocksdb.Options            // kept alive until close (they own comparators)
 	dbOpts *grocksdb.Options
+	cache  *grocksdb.Cache // the instance's own block cache (private caches only)
 
 	// mu serialises writers: every write is a read-modify-write of meta records.
 	mu      sync.Mutex
@@ -131,7 +132,11 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	dbOpts := o.baseOptions()
+	cache, private := o.cache, o.PrivateBlockCaches && !o.NoBlockCache
+	if private {
+		cache = grocksdb.NewLRUCache(o.BlockCacheBytes)
+	}
+	dbOpts := o.baseOptions(cache)
 	dbOpts.SetCreateIfMissing(true)
 	dbOpts.SetCreateIfMissingColumnFamilies(true)
 	// See wal.go: the WAL buffer is written by FlushWAL, not by each write.
@@ -144,7 +149,7 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 	names := append(pikaCFNames(k), AppliedCF)
 	cfOpts := make([]*grocksdb.Options, len(names))
 	for i := range names {
-		co := o.baseOptions()
+		co := o.baseOptions(cache)
 		switch {
 		case k == KindLists && i == cfData:
 			co.SetNativeComparator(newListsComparator())
@@ -162,10 +167,16 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 			co.Destroy()
 		}
 		dbOpts.Destroy()
+		if private {
+			cache.Destroy()
+		}
 		return nil, fmt.Errorf("open %s instance %s: %w", k, path, err)
 	}
 	in := &instance{kind: k, path: path, db: db, cfs: cfs, opts: cfOpts, dbOpts: dbOpts,
 		ro: grocksdb.NewDefaultReadOptions(), wo: grocksdb.NewDefaultWriteOptions()}
+	if private {
+		in.cache = cache
+	}
 	raw, err := in.get(in.ro, len(cfs)-1, appliedKey)
 	if err == nil {
 		if in.applied, err = decodePos(raw); err != nil {
@@ -193,6 +204,10 @@ func (in *instance) close() {
 		co.Destroy()
 	}
 	in.dbOpts.Destroy()
+	if in.cache != nil {
+		in.cache.Destroy()
+		in.cache = nil
+	}
 	in.ro.Destroy()
 	in.wo.Destroy()
 }

@@ -99,13 +99,13 @@ func openListsOnly(b *testing.B, setCmp func(*grocksdb.Options)) *DB {
 	o := Options{}
 	require.NoError(b, o.fill())
 	o.cache = grocksdb.NewLRUCache(o.BlockCacheBytes)
-	dbOpts := o.baseOptions()
+	dbOpts := o.baseOptions(o.cache)
 	dbOpts.SetCreateIfMissing(true)
 	dbOpts.SetCreateIfMissingColumnFamilies(true)
 	names := append(pikaCFNames(KindLists), AppliedCF)
 	cfOpts := make([]*grocksdb.Options, len(names))
 	for i := range names {
-		cfOpts[i] = o.baseOptions()
+		cfOpts[i] = o.baseOptions(o.cache)
 	}
 	setCmp(cfOpts[cfData])
 	path := filepath.Join(b.TempDir(), "lists")

@@ -80,13 +80,25 @@ func (e *Engine) LiveLevels(db int, k Kind, cf int) ([]LevelFiles, error) {
 	return out, nil
 }
 
-// BlockCache returns the shared block cache's usage, pinned usage and
-// capacity in bytes.
+// BlockCache returns the block cache's usage, pinned usage and capacity in
+// bytes: of the shared cache, or summed over the instances' own caches.
 func (e *Engine) BlockCache() (usage, pinned, capacity uint64) {
-	if e.closed.Load() || e.opts.cache == nil {
+	if e.closed.Load() {
 		return 0, 0, 0
 	}
-	return e.opts.cache.GetUsage(), e.opts.cache.GetPinnedUsage(), e.opts.cache.GetCapacity()
+	if c := e.opts.cache; c != nil {
+		return c.GetUsage(), c.GetPinnedUsage(), c.GetCapacity()
+	}
+	for _, d := range e.dbs {
+		for _, in := range d.inst {
+			if in != nil && in.cache != nil {
+				usage += in.cache.GetUsage()
+				pinned += in.cache.GetPinnedUsage()
+				capacity += in.cache.GetCapacity()
+			}
+		}
+	}
+	return usage, pinned, capacity
 }
 
 // instance returns the open instance of kind k in database db.

@@ -127,6 +127,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	}
 	f.obsBatch()
 	f.flushWAL()
+	f.endWrites()
 	f.setApplied(l.Index)
 	return resp
 }
@@ -142,6 +143,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	}
 	f.obsBatch()
 	f.flushWAL()
+	f.endWrites()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
@@ -172,6 +174,7 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 	f.leaderTime.Store(now)
 	eng := f.eng.Load()
 	eng.SetExpiryHorizon(now)
+	command.CacheBegin(eng.HotCache(), e.DB, e.Cmds) // ended in endWrites
 	f.obsBegin(eng, l, now, e)
 	replies := f.execDedup(eng, l.Index, now, e)
 	f.obsEnd()

@@ -42,7 +42,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := f.swap(tmp); err != nil {
+	f.eng.Load().HotCache().BeginAll() // the cached values go with the old data
+	err = f.swap(tmp)
+	f.endWrites()
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	f.leaderTime.Store(m.LeaderTimeMs)

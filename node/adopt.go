@@ -57,7 +57,7 @@ func (n *Node) needsAdoption(logs raft.LogStore, snaps *raft.FileSnapshotStore) 
 		// Adopted before, or received from a leader: the snapshot carries it.
 		return false, nil
 	}
-	has, err := raft.HasExistingState(logs, n.bolt, snaps)
+	has, err := raft.HasExistingState(logs, n.store, snaps)
 	if err != nil {
 		return false, fmt.Errorf("node: check raft state: %w", err)
 	}

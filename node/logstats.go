@@ -23,6 +23,14 @@ type countingLogStore struct {
 	raft.LogStore
 }
 
+// IsMonotonic implements raft.MonotonicLogStore for a store that does (raft-wal
+// refuses gaps: after a snapshot install Raft must clear the log, not leave
+// a gap behind the snapshot).
+func (s countingLogStore) IsMonotonic() bool {
+	m, ok := s.LogStore.(raft.MonotonicLogStore)
+	return ok && m.IsMonotonic()
+}
+
 // StoreLog implements raft.LogStore.
 func (s countingLogStore) StoreLog(l *raft.Log) error {
 	return s.StoreLogs([]*raft.Log{l})

@@ -1,5 +1,5 @@
 // Package node runs one pikaraft server's replication: the Raft instance
-// (hashicorp/raft with raft-boltdb/v2 and a file snapshot store), the FSM on
+// (hashicorp/raft with raft-wal or raft-boltdb/v2 and a file snapshot store), the FSM on
 // the storage engine, proposal of writes and linearizable reads. It
 // implements resp.Cluster for the RESP server.
 package node
@@ -10,13 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/pikaraft/pikaraft/engine"
 	"github.com/pikaraft/pikaraft/fsm"
@@ -59,6 +57,9 @@ type Config struct {
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	TrailingLogs      uint64
+	// LogStore is the Raft log store of a new raft directory: "wal"
+	// (default) or "bolt"; a directory that holds a log keeps its kind.
+	LogStore string
 	// HeartbeatTimeout and ElectionTimeout tune failure detection
 	// (defaults 1s each, hashicorp/raft's).
 	HeartbeatTimeout, ElectionTimeout time.Duration
@@ -124,7 +125,7 @@ type Node struct {
 	// dereference a nil Raft.
 	started chan struct{}
 	rpc     *rpcClient
-	bolt    *raftboltdb.BoltStore
+	store   raftStore // Raft log and stable store (logstore.go)
 
 	leaderMu   sync.Mutex
 	lastLeader knownLeader // guarded by leaderMu
@@ -193,18 +194,19 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.Observer != nil {
 		n.fsm.SetObserver(cfg.Observer)
 	}
+	var storeKind string
 	snapIndex, err := n.catchUpWithSnapshot(snaps)
 	if err != nil {
 		return nil, err
 	}
-	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.RaftDir, "raft.db")})
+	n.store, storeKind, err = n.openRaftStore()
 	if err != nil {
-		return nil, fmt.Errorf("node: open raft log: %w", err)
+		return nil, err
 	}
 	if err := n.checkEngineNotAhead(snapIndex); err != nil {
 		return nil, err
 	}
-	logs, err := raft.NewLogCache(1024, countingLogStore{n.bolt})
+	logs, err := raft.NewLogCache(1024, countingLogStore{n.store})
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}
@@ -212,7 +214,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.rpc = newRPCClient(n.mux.dialRPC)
-	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.bolt, snaps, n.trans); err != nil {
+	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
 	n.verifier = newVerifier(n.raft)
@@ -254,7 +256,7 @@ func Open(cfg Config) (*Node, error) {
 		}
 	}
 	ok = true
-	n.log.Info("node started", "id", cfg.ID, "raft", n.trans.LocalAddr(), "applied", eng.Applied().Index)
+	n.log.Info("node started", "id", cfg.ID, "raft", n.trans.LocalAddr(), "applied", eng.Applied().Index, "log_store", storeKind)
 	return n, nil
 }
 
@@ -347,7 +349,7 @@ func (n *Node) catchUpWithSnapshot(snaps *raft.FileSnapshotStore) (uint64, error
 // the Raft log does not have (its raft directory was lost or replaced):
 // new entries would reuse those indexes and the engine would skip them.
 func (n *Node) checkEngineNotAhead(snapIndex uint64) error {
-	last, err := n.bolt.LastIndex()
+	last, err := n.store.LastIndex()
 	if err != nil {
 		return fmt.Errorf("node: read raft log: %w", err)
 	}
@@ -403,7 +405,7 @@ func (n *Node) bootstrap(logs raft.LogStore, snaps raft.SnapshotStore) error {
 	if !n.cfg.Bootstrap {
 		return nil
 	}
-	has, err := raft.HasExistingState(logs, n.bolt, snaps)
+	has, err := raft.HasExistingState(logs, n.store, snaps)
 	if err != nil {
 		return fmt.Errorf("node: check raft state: %w", err)
 	}
@@ -490,8 +492,8 @@ func (n *Node) closeStores() error {
 			errs = append(errs, fmt.Errorf("close transport: %w", err))
 		}
 	}
-	if n.bolt != nil {
-		if err := n.bolt.Close(); err != nil {
+	if n.store != nil {
+		if err := n.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close raft log: %w", err))
 		}
 	}

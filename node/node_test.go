@@ -137,7 +137,7 @@ func TestRestartAfterSnapshotAndTruncation(t *testing.T) {
 		_, last = writeNow(t, n)
 	}
 	require.NoError(t, n.Raft().Snapshot().Error())
-	first, err := n.bolt.FirstIndex()
+	first, err := n.store.FirstIndex()
 	require.NoError(t, err)
 	require.Greater(t, first, uint64(1), "log was not truncated")
 	require.NoError(t, n.Close())

@@ -25,8 +25,8 @@ func init() {
 		reg("diskrecovery", 1, "Checks the instances for background (disk) errors (Pika).", cmdDiskRecovery),
 		reg("disablewal", 2, "Turns RocksDB's write-ahead log off or on (Pika).", cmdDisableWAL),
 		reg("clearreplicationid", 1, "Clears the classic replication ID (Pika; no effect).", cmdClearReplicationID),
-		reg("cache", -2, "Pika's cache layer commands (no cache: accepted).", cmdCache),
-		reg("clearcache", 1, "Clears Pika's cache layer (no cache: accepted).", cmdClearCache),
+		reg("cache", -2, "Pika's cache layer commands: CACHE CLEAR DB|ALL, CACHE DEL key...", cmdCache),
+		reg("clearcache", 1, "Clears Pika's cache layer (the hot-key cache).", cmdClearCache),
 	)
 }
 
@@ -200,15 +200,25 @@ func cmdDisableWAL(c *command.Ctx, argv [][]byte) command.Reply {
 // kept (Pika clears it so that its next sync as a replica is a full one).
 func cmdClearReplicationID(*command.Ctx, [][]byte) command.Reply { return command.OK() }
 
-// cmdCache accepts Pika 3.5's CACHE CLEAR DB|ALL, CACHE DEL key...,
-// CACHE RANDOMKEY: pikaraft has no cache layer (cache-model 0), so there is
-// nothing to clear or delete and no random cached key.
-func cmdCache(_ *command.Ctx, argv [][]byte) command.Reply {
+// cmdCache is Pika 3.5's CACHE: CLEAR DB empties the hot-key cache of the
+// connection's database, CLEAR ALL the whole cache, DEL key... drops keys
+// from it (the data stays); RANDOMKEY replies nil (pikaraft does not pick
+// random cached keys). With the cache off they change nothing.
+func cmdCache(c *command.Ctx, argv [][]byte) command.Reply {
+	conn, ok := c.Conn.(*Conn)
+	if !ok {
+		return command.Err("ERR CACHE needs a client connection")
+	}
+	hc := conn.srv.cluster.Engine().HotCache()
 	switch {
-	case command.EqualFold(argv[1], "CLEAR") && len(argv) == 3 &&
-		(command.EqualFold(argv[2], "DB") || command.EqualFold(argv[2], "ALL")):
+	case command.EqualFold(argv[1], "CLEAR") && len(argv) == 3 && command.EqualFold(argv[2], "DB"):
+		hc.ClearDB(conn.DB())
+		return command.OK()
+	case command.EqualFold(argv[1], "CLEAR") && len(argv) == 3 && command.EqualFold(argv[2], "ALL"):
+		hc.Clear()
 		return command.OK()
 	case command.EqualFold(argv[1], "DEL") && len(argv) >= 3:
+		hc.Drop(conn.DB(), argv[2:])
 		return command.OK()
 	case command.EqualFold(argv[1], "RANDOMKEY") && len(argv) == 2:
 		return command.Nil()
@@ -216,5 +226,10 @@ func cmdCache(_ *command.Ctx, argv [][]byte) command.Reply {
 	return command.ErrReply(command.ErrSyntax)
 }
 
-// cmdClearCache is Pika's CLEARCACHE: no cache layer, nothing to clear.
-func cmdClearCache(*command.Ctx, [][]byte) command.Reply { return command.OK() }
+// cmdClearCache is Pika's CLEARCACHE: it empties the hot-key cache.
+func cmdClearCache(c *command.Ctx, _ [][]byte) command.Reply {
+	if conn, ok := c.Conn.(*Conn); ok {
+		conn.srv.cluster.Engine().HotCache().Clear()
+	}
+	return command.OK()
+}

@@ -260,7 +260,7 @@ func withoutEngine(spec *command.Spec) bool {
 // handlers are done; it is nil when the reply is an error.
 func (c *Conn) dataCtx() (*command.Ctx, func(), *command.Reply) {
 	eng, release := c.srv.cluster.AcquireEngine()
-	ctx := &command.Ctx{Engine: eng, Conn: c}
+	ctx := &command.Ctx{Engine: eng, Conn: c, Cache: eng.HotCache()}
 	if eng != nil {
 		db, err := eng.DB(c.DB())
 		if err != nil {

@@ -19,7 +19,7 @@ func checkHandedBack(dbPath, raftDir string) error {
 	if _, err := os.Stat(filepath.Join(dbPath, engine.StrippedMarker)); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	for _, f := range []string{"raft.db", "snapshots"} {
+	for _, f := range []string{"raft.db", "wal", "snapshots"} {
 		if _, err := os.Stat(filepath.Join(raftDir, f)); err == nil {
 			return fmt.Errorf("%s was handed back to Pika (%s) but the old Raft state is still in %s: "+
 				"move %s away to adopt the directory again as an in-place upgrade",

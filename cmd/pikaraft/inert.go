@@ -22,7 +22,7 @@ var effective = map[string]bool{
 	"bootstrap-expect": true, "join": true, "peers": true, "cluster-name": true,
 	"raft-dead-server-timeout": true, "leave-on-terminate": true, "follower-writes": true,
 	"read-consistency": true, "write-timeout-ms": true, "raft-snapshot-threshold": true,
-	"raft-snapshot-interval": true, "raft-trailing-logs": true, "raft-heartbeat-timeout-ms": true,
+	"raft-snapshot-interval": true, "raft-trailing-logs": true, "raft-log-store": true, "raft-heartbeat-timeout-ms": true,
 	"raft-election-timeout-ms": true, "raft-dial-map": true, "clock-offset-ms": true,
 }
 

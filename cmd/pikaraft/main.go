@@ -44,6 +44,7 @@ func parseFlags(args []string) (*settings, error) {
 	join := fs.String("join", "", "gossip addresses (host:port, port = client port+4000 by default) of cluster members to join, comma-separated (default: pika.conf's join)")
 	peers := fs.String("peers", "", "static cluster: id1=host:raftport,id2=... (this node included); every node bootstraps it")
 	advertise := fs.String("raft-advertise", "", "host:raftport other nodes and clients reach this node at, when --bind is 0.0.0.0 or behind NAT (default: pika.conf's raft-advertise)")
+	logStore := fs.String("raft-log-store", "", "Raft log store of a new data directory: wal or bolt (default: pika.conf's raft-log-store, else wal); an existing one keeps its kind")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pikaraft [flags]\n\nFlags (-flag and --flag both work):\n")
 		fs.PrintDefaults()
@@ -94,10 +95,20 @@ func parseFlags(args []string) (*settings, error) {
 			return nil, fmt.Errorf("--peers: %w", err)
 		}
 	}
+	if *logStore != "" {
+		if err := conf.Override("raft-log-store", *logStore); err != nil {
+			return nil, fmt.Errorf("--raft-log-store: %w", err)
+		}
+	}
 	s := &settings{conf: conf, bind: *bind, port: int(conf.Int("port", 9221)), dataDir: *dataDir, logLevel: *logLevel}
 	if err := s.resolvePaths(); err != nil {
 		return nil, err
 	}
+	hc, err := newHotCache(conf)
+	if err != nil {
+		return nil, err
+	}
+	s.hotCache = hc
 	return s, nil
 }
 
@@ -165,6 +176,7 @@ func run(args []string) error {
 		return err
 	}
 	clearHandedBack(s.dbPath, log)
+	watchHotCache(s.conf, s.hotCache, log)
 	s.conf.OnChange(func(key, value string) {
 		switch key {
 		case "follower-writes":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 	"github.com/pikaraft/pikaraft/node"
 )
 
@@ -27,6 +28,7 @@ type settings struct {
 	dbPath   string
 	raftDir  string
 	logLevel string
+	hotCache *hotcache.Cache // pika.conf's cache-* keys (hotcache.go)
 }
 
 // resolvePaths fills in the Pika paths under the data directory unless
@@ -97,21 +99,38 @@ func writeNodeID(dir, file, id string) error {
 	return nil
 }
 
-// engineOptions maps pika.conf's storage settings onto the engine.
+// engineOptions maps pika.conf's storage settings onto the engine
+// (docs/OPERATIONS.md, "Memory"). Numeric keys the file does not set keep
+// the engine's defaults rather than Pika's (which size memtables for a
+// large server: 256 MB write buffers, 10 GB max-write-buffer-size).
 func (s *settings) engineOptions() engine.Options {
+	c := s.conf
 	o := engine.Options{
-		Databases:   int(s.conf.Int("databases", 1)),
-		Compression: s.conf.String("compression"),
+		Databases:                 int(c.Int("databases", 1)),
+		Compression:               c.String("compression"),
+		PrivateBlockCaches:        !c.Bool("share-block-cache"),
+		CacheIndexAndFilterBlocks: c.Bool("cache-index-and-filter-blocks"),
+		PinL0FilterAndIndexBlocks: c.Bool("pin_l0_filter_and_index_blocks_in_cache"),
+		OptimizeFiltersForHits:    c.Bool("optimize-filters-for-hits"),
+		HotCache:                  s.hotCache,
 	}
-	if s.conf.IsSet("block-cache") {
-		o.BlockCacheBytes = uint64(s.conf.Int("block-cache", 0))
+	setInt := func(key string, set func(int64)) {
+		if c.IsSet(key) {
+			set(c.Int(key, 0))
+		}
 	}
-	if s.conf.IsSet("write-buffer-size") {
-		o.WriteBufferBytes = uint64(s.conf.Int("write-buffer-size", 0))
-	}
-	if s.conf.IsSet("max-cache-files") {
-		o.MaxOpenFiles = int(s.conf.Int("max-cache-files", -1))
-	}
+	setInt("block-cache", func(v int64) {
+		o.BlockCacheBytes = uint64(v)
+		o.NoBlockCache = v == 0
+	})
+	setInt("block-size", func(v int64) { o.BlockSize = int(v) })
+	setInt("write-buffer-size", func(v int64) { o.WriteBufferBytes = uint64(v) })
+	setInt("max-write-buffer-num", func(v int64) { o.MaxWriteBuffers = int(v) })
+	setInt("max-write-buffer-size", func(v int64) { o.MemtableBudgetBytes = uint64(v) })
+	setInt("target-file-size-base", func(v int64) { o.TargetFileSizeBase = uint64(v) })
+	setInt("max-background-jobs", func(v int64) { o.MaxBackgroundJobs = int(v) })
+	setInt("max-bytes-for-level-multiplier", func(v int64) { o.MaxBytesForLevelMultiplier = float64(v) })
+	setInt("max-cache-files", func(v int64) { o.MaxOpenFiles = int(v) })
 	return o
 }
 
@@ -154,6 +173,7 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 		SnapshotThreshold: uint64(s.conf.Int("raft-snapshot-threshold", 8192)),
 		SnapshotInterval:  time.Duration(s.conf.Int("raft-snapshot-interval", 120)) * time.Second,
 		TrailingLogs:      uint64(s.conf.Int("raft-trailing-logs", 10240)),
+		LogStore:          s.conf.String("raft-log-store"),
 		HeartbeatTimeout:  time.Duration(s.conf.Int("raft-heartbeat-timeout-ms", 500)) * time.Millisecond,
 		ElectionTimeout:   time.Duration(s.conf.Int("raft-election-timeout-ms", 500)) * time.Millisecond,
 		ClientAddr:        net.JoinHostPort(s.advertiseHost(), strconv.Itoa(s.port)),

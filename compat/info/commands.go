@@ -29,31 +29,6 @@ func (in *Info) commandStats(_ *request, b *strings.Builder) {
 	}
 }
 
-// cache is Pika's "# Cache" section. pikaraft has no Redis cache in front
-// of RocksDB: with cache-model 0 (the default) it prints Pika's Disable
-// form; with a Pika config asking for the cache it prints the full form,
-// status None and zero counters (what is true: nothing is cached).
-func (in *Info) cache(_ *request, b *strings.Builder) {
-	line(b, "# Cache")
-	if in.confInt("cache-model", 0) == 0 {
-		line(b, "cache_status:Disable")
-		return
-	}
-	line(b, "cache_status:None")
-	line(b, "cache_db_num:%d", in.confInt("cache-num", 16))
-	line(b, "cache_keys:0")
-	line(b, "cache_memory:0")
-	line(b, "cache_memory_human:0M")
-	line(b, "hits:0")
-	line(b, "all_cmds:0")
-	line(b, "hits_per_sec:0")
-	line(b, "read_cmd_per_sec:0")
-	line(b, "hitratio_per_sec:0%%")
-	line(b, "hitratio_all:0%%")
-	line(b, "load_keys_per_sec:0")
-	line(b, "waitting_load_keys_num:0")
-}
-
 // debug is Pika's INFO debug: its replication manager and server status
 // in Pika's layout, filled from the Raft state (approximate: Pika's exact
 // text is not in the spec).

@@ -10,13 +10,15 @@ import (
 type DataUsage struct {
 	DBSize, LogSize                     uint64
 	Memtables, TableReaders, BlockCache uint64
+	// RedisCache is the hot-key cache's memory (Pika's Redis cache).
+	RedisCache uint64
 	// Fatal lists "db<i>/<type>" of instances with background errors.
 	Fatal []string
 }
 
-// Used is Pika's used_memory: memtables + table readers + block cache
-// (+ the Redis cache, which pikaraft does not have).
-func (d DataUsage) Used() uint64 { return d.Memtables + d.TableReaders + d.BlockCache }
+// Used is Pika's used_memory: memtables + table readers + block cache +
+// the Redis (hot-key) cache.
+func (d DataUsage) Used() uint64 { return d.Memtables + d.TableReaders + d.BlockCache + d.RedisCache }
 
 // Data measures the engine: sizes of db-path and log-path on disk and the
 // RocksDB memory properties summed over every instance.
@@ -30,6 +32,7 @@ func (in *Info) Data() DataUsage {
 		d.DBSize = dirSize(e.Path())
 	}
 	d.BlockCache, _, _ = e.BlockCache() // one cache shared by every instance
+	d.RedisCache = uint64(e.HotCache().Stats(in.src.Now()).Bytes)
 	for db := 0; db < e.NumDBs(); db++ {
 		for _, k := range engine.Kinds {
 			v, _, _ := e.IntProperty(db, k, "rocksdb.cur-size-all-mem-tables")
@@ -66,7 +69,7 @@ func (in *Info) data(_ *request, b *strings.Builder) {
 	line(b, "db_memtable_usage:%d", d.Memtables)
 	line(b, "db_tablereader_usage:%d", d.TableReaders)
 	line(b, "db_block_cache_usage:%d", d.BlockCache)
-	line(b, "db_redis_cache_usage:%d", 0)
+	line(b, "db_redis_cache_usage:%d", d.RedisCache)
 	line(b, "db_fatal:%d", fatal)
 	line(b, "db_fatal_msg:%s", msg)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 	"github.com/pikaraft/pikaraft/engine/pikafixture"
 )
 
@@ -58,7 +59,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := pikafixture.CopyDB(t)
-	eng, err := engine.Open(dir, engine.Options{Databases: 2})
+	hc := hotcache.New(hotcache.Config{Enabled: true, MaxBytes: 1 << 20, Types: 1<<hotcache.KindString | 1<<hotcache.KindList})
+	eng, err := engine.Open(dir, engine.Options{Databases: 2, HotCache: hc})
 	require.NoError(t, err)
 	t.Cleanup(func() { eng.Close() })
 	logDir := t.TempDir()

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 func TestInfoSectionSelection(t *testing.T) {
@@ -107,8 +108,25 @@ func TestCommandStatsBuckets(t *testing.T) {
 
 func TestInfoCache(t *testing.T) {
 	f := newFixture(t)
-	f.conf["cache-model"] = "0"
+	hc := f.eng.HotCache()
+	// Two reads of one key: a miss that caches it, then a hit.
+	_, tok, hit := hc.Get(0, hotcache.KindString, []byte("k"), 0)
+	require.False(t, hit)
+	hc.Put(tok, 0, hotcache.KindString, []byte("k"), []byte("value"), 5, 0)
+	_, _, hit = hc.Get(0, hotcache.KindString, []byte("k"), 0)
+	require.True(t, hit)
+	kv := fields(f.render(t, "cache"))
+	require.Equal(t, "Ok", kv["cache_status"])
+	require.Equal(t, "1", kv["cache_keys"])
+	require.Equal(t, "1", kv["hits"])
+	require.Equal(t, "2", kv["all_cmds"])
+	require.Equal(t, "50%", kv["hitratio_all"])
+	require.NotEqual(t, "0", kv["cache_memory"])
+	require.Equal(t, kv["cache_memory"], fields(f.render(t, "data"))["db_redis_cache_usage"])
+
+	hc.SetEnabled(false) // CONFIG SET cache-model 0
 	require.Equal(t, "# Cache\r\ncache_status:Disable\r\n", f.render(t, "cache"))
+	require.Equal(t, "0", fields(f.render(t, "data"))["db_redis_cache_usage"])
 }
 
 func TestInfoCPU(t *testing.T) {

@@ -16,6 +16,7 @@ const (
 	kBoolTF      // true or false (Pika's disable_auto_compactions)
 	kEnum        // one of param.enum
 	kFloat
+	kList // comma-separated items of param.enum, stored as "a,b,c"
 )
 
 // param is one known configuration parameter.
@@ -134,7 +135,7 @@ var params = []param{
 	{name: "replication-id", def: "", immutable: true},
 	{name: "cache-num", def: "16", kind: kInt, min: 1, max: 48},
 	{name: "cache-model", def: "0", kind: kInt, min: 0, max: 1},
-	{name: "cache-type", def: "string,set,zset,list,hash,bit"},
+	{name: "cache-type", def: "string,set,zset,list,hash,bit", kind: kList, enum: []string{"string", "set", "zset", "list", "hash", "bit"}},
 	{name: "zset-cache-start-direction", def: "0", kind: kInt, min: -1, max: 1},
 	{name: "zset-cache-field-num-per-key", def: "512", kind: kInt, min: 1, max: 1 << 20},
 	{name: "cache-maxmemory", def: "10737418240", kind: kInt, min: 0, max: 1 << 50},
@@ -162,6 +163,7 @@ var params = []param{
 	{name: "raft-snapshot-threshold", def: "8192", kind: kInt, min: 1, max: 1 << 40, immutable: true},
 	{name: "raft-snapshot-interval", def: "120", kind: kInt, min: 1, max: 1 << 31, immutable: true},
 	{name: "raft-trailing-logs", def: "10240", kind: kInt, min: 1, max: 1 << 40, immutable: true},
+	{name: "raft-log-store", def: "wal", kind: kEnum, enum: []string{"wal", "bolt"}, immutable: true},
 	{name: "raft-heartbeat-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	{name: "raft-election-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
@@ -294,10 +296,34 @@ func (p *param) normalize(value string) (string, error) {
 			}
 		}
 		return "", fmt.Errorf("argument(s) must be one of the following: %s", strings.Join(p.enum, ", "))
+	case kList:
+		return normalizeList(value, p.enum)
 	case kFloat:
 		if _, err := strconv.ParseFloat(value, 64); err != nil {
 			return "", fmt.Errorf("argument couldn't be parsed into a float")
 		}
 	}
 	return value, nil
+}
+
+// normalizeList validates a comma-separated list of items from allowed
+// (spaces and case ignored, empty items dropped) and joins it with commas,
+// as Pika prints cache-type.
+func normalizeList(value string, allowed []string) (string, error) {
+	var out []string
+	for _, item := range strings.Split(value, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if item == "" {
+			continue
+		}
+		found := false
+		for _, a := range allowed {
+			found = found || a == item
+		}
+		if !found {
+			return "", fmt.Errorf("argument(s) must be a comma-separated list of: %s", strings.Join(allowed, ", "))
+		}
+		out = append(out, item)
+	}
+	return strings.Join(out, ","), nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // List commands (Redis 7 forms; the blocking pops live elsewhere).
@@ -167,6 +168,9 @@ func lrangeCmd(c *Ctx, argv [][]byte) Reply {
 	start, stop, ok := parseRange(argv[2], argv[3])
 	if !ok {
 		return ErrReply(ErrNotInteger)
+	}
+	if c.Cache.Serves(hotcache.KindList) {
+		return cachedLRange(c, argv[1], start, stop)
 	}
 	vals, err := c.DB.LRange(argv[1], start, stop, c.NowMs)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // The string commands (Redis 7 forms plus Pika's DELVX, PKSETEXAT and SET
@@ -129,6 +130,9 @@ func strExpireAt(unit string, arg []byte, nowMs int64, cmd string) (int64, error
 }
 
 func cmdGet(c *Ctx, argv [][]byte) Reply {
+	if c.Cache.Serves(hotcache.KindString) {
+		return cachedGet(c, argv[1])
+	}
 	return strValueReply(c.DB.Get(argv[1], c.NowMs))
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/hotcache"
 )
 
 // Flags describe a command (Redis 7 COMMAND flags).
@@ -194,6 +195,9 @@ type Ctx struct {
 	NowMs int64
 	// Seed seeds every random choice a write makes (SPOP, SRANDMEMBER).
 	Seed uint64
+	// Cache is the hot-key cache GET and LRANGE read through (nil: read
+	// the engine). Only the RESP server's reads set it, never the FSM.
+	Cache *hotcache.Cache
 	// Conn is the client connection for connection and server commands
 	// (nil when the FSM applies a write). Its concrete type belongs to the
 	// RESP server.
