@@ -214,15 +214,27 @@ func (in *instance) close() {
 
 // get reads one record; ErrNotFound if absent. The returned slice is a copy.
 func (in *instance) get(ro *grocksdb.ReadOptions, cf int, key []byte) ([]byte, error) {
+	h, err := in.getPinned(ro, cf, key)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Destroy()
+	return append([]byte{}, h.Data()...), nil
+}
+
+// getPinned reads one record without copying it out of RocksDB (block
+// cache or memtable); ErrNotFound if absent. The caller must Destroy the
+// handle, after which its Data must not be used.
+func (in *instance) getPinned(ro *grocksdb.ReadOptions, cf int, key []byte) (*grocksdb.PinnableSliceHandle, error) {
 	h, err := in.db.GetPinnedCF(ro, in.cfs[cf], key)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", in.kind, err)
 	}
-	defer h.Destroy()
 	if !h.Exists() {
+		h.Destroy()
 		return nil, ErrNotFound
 	}
-	return append([]byte{}, h.Data()...), nil
+	return h, nil
 }
 
 // checkpoint writes a consistent RocksDB checkpoint of the instance into dir.

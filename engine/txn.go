@@ -100,9 +100,9 @@ type reader struct {
 // read returns a reader of instance k. With snapshot true every read sees
 // the same point in time. The caller must call close.
 func (d *DB) read(k Kind, snapshot bool) (*reader, error) {
-	in := d.inst[k]
-	if in == nil || d.eng.closed.Load() {
-		return nil, ErrClosed
+	in, err := d.readable(k)
+	if err != nil {
+		return nil, err
 	}
 	r := &reader{in: in, ro: in.ro}
 	if snapshot {
@@ -113,7 +113,23 @@ func (d *DB) read(k Kind, snapshot bool) (*reader, error) {
 	return r, nil
 }
 
+// readable returns instance k for a read of one record without a reader
+// (see readString), or ErrClosed.
+func (d *DB) readable(k Kind) (*instance, error) {
+	in := d.inst[k]
+	if in == nil || d.eng.closed.Load() {
+		return nil, ErrClosed
+	}
+	return in, nil
+}
+
 func (r *reader) get(cf int, key []byte) ([]byte, error) { return r.in.get(r.ro, cf, key) }
+
+// getPinned reads one record without copying it; ErrNotFound if absent.
+// The caller must Destroy the handle when done with its data.
+func (r *reader) getPinned(cf int, key []byte) (*grocksdb.PinnableSliceHandle, error) {
+	return r.in.getPinned(r.ro, cf, key)
+}
 
 func (r *reader) iter(cf int, lower, upper []byte) *Iter {
 	return r.in.newIter(r.snap, cf, lower, upper)

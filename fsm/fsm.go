@@ -42,6 +42,8 @@ type FSM struct {
 	// onApply is told about every applied entry's commands (blocking
 	// commands wait for writes to their keys); nil for none.
 	onApply atomic.Pointer[func(db int, cmds [][][]byte)]
+
+	files SnapshotFiles // unpacked snapshots (snapshot_files.go); may be nil
 }
 
 // SetOnApply makes the FSM call fn, on its own goroutine, after each entry

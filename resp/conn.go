@@ -29,6 +29,8 @@ type Conn struct {
 	cancel context.CancelFunc
 	rd     *requestReader
 	out    []byte
+	// batch is the parsed commands of one process call, reused.
+	batch [][][]byte
 	// wmu serializes socket writes: replies from the connection's
 	// goroutine and pub/sub messages from publishers (pubsub.go).
 	wmu sync.Mutex
@@ -204,6 +206,8 @@ func (c *Conn) process() bool {
 	c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()
 	batch, perr := c.parse()
 	c.dispatch(batch)
+	clear(batch) // the commands may be collected once nothing else holds them
+	c.batch = batch[:0]
 	if perr != nil {
 		var pe *protocolError
 		if errors.As(perr, &pe) {
@@ -220,7 +224,7 @@ func (c *Conn) process() bool {
 // parse returns every complete command buffered, and the protocol error
 // that stopped parsing, if any.
 func (c *Conn) parse() ([][][]byte, error) {
-	var batch [][][]byte
+	batch := c.batch[:0]
 	for {
 		argv, ok, err := c.rd.Next()
 		if err != nil || !ok {

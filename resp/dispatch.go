@@ -211,17 +211,16 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 // runWrites proposes cmds as one Cluster.Write (one log entry) and returns
 // one reply per command.
 func (c *Conn) runWrites(cmds [][][]byte) []command.Reply {
-	out := make([]command.Reply, len(cmds))
 	replies, err := c.srv.cluster.Write(c.ctx, c.DB(), cmds)
 	if err == nil && len(replies) != len(cmds) {
 		err = fmt.Errorf("ERR internal error: %d replies for %d commands", len(replies), len(cmds))
 	}
+	if err == nil {
+		return replies
+	}
+	out := make([]command.Reply, len(cmds))
 	for i := range out {
-		if err != nil {
-			out[i] = command.ErrReply(err)
-		} else {
-			out[i] = replies[i]
-		}
+		out[i] = command.ErrReply(err)
 	}
 	return out
 }

@@ -72,7 +72,25 @@ type requestReader struct {
 	bulkLen  int64 // length of the argument being read, -1 before its header
 	args     [][]byte
 	reqBytes int64 // bytes of the current request so far
+
+	// arena and slots are blocks that small arguments and argv slices are
+	// carved from (copyArg, argvSlots), so a short command costs no
+	// allocation of its own. A block is never rewritten, only replaced
+	// when full: an argv stays valid for as long as anything holds it
+	// (a MULTI queue, a blocked command), as with one allocation per
+	// argument.
+	arena []byte
+	slots [][]byte
 }
+
+// Block sizes of the argument arena. Arguments from arenaMaxArg bytes up
+// get an allocation of their own, as do argvs of more than slotsMaxArgs.
+const (
+	arenaBlock   = 8 * 1024
+	arenaMaxArg  = 1024
+	slotsBlock   = 512
+	slotsMaxArgs = 64
+)
 
 func newRequestReader(lim readerLimits) *requestReader {
 	if lim.maxBulk <= 0 {
@@ -188,7 +206,7 @@ func (r *requestReader) multibulk() ([][]byte, bool, error) {
 			return nil, true, nil // Redis ignores "*0" and "*-1"
 		}
 		r.inMulti, r.argsLeft, r.bulkLen = true, n, -1
-		r.args = make([][]byte, 0, min(n, 1024))
+		r.args = r.argvSlots(n)
 		r.reqBytes = int64(len(line)) + 2
 	}
 	for r.argsLeft > 0 {
@@ -230,7 +248,7 @@ func (r *requestReader) multibulk() ([][]byte, bool, error) {
 			r.buf = append(make([]byte, 0, max(len(rest), 4096)), rest...)
 			r.pos = 0
 		} else {
-			r.args = append(r.args, append(make([]byte, 0, r.bulkLen), r.buf[r.pos:end]...))
+			r.args = append(r.args, r.copyArg(r.buf[r.pos:end]))
 			r.pos = end + 2
 		}
 		r.reqBytes += r.bulkLen + 2
@@ -240,6 +258,35 @@ func (r *requestReader) multibulk() ([][]byte, bool, error) {
 	args := r.args
 	r.inMulti, r.args, r.reqBytes = false, nil, 0
 	return args, true, nil
+}
+
+// copyArg returns a copy of a small argument, carved from the arena. The
+// copy's capacity is its length, so appending to it never reaches the
+// next argument.
+func (r *requestReader) copyArg(b []byte) []byte {
+	if len(b) >= arenaMaxArg {
+		return append(make([]byte, 0, len(b)), b...)
+	}
+	if cap(r.arena)-len(r.arena) < len(b) {
+		r.arena = make([]byte, 0, arenaBlock)
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, b...)
+	return r.arena[start:len(r.arena):len(r.arena)]
+}
+
+// argvSlots returns an empty argv with room for n arguments, carved from
+// the slots block when n is small.
+func (r *requestReader) argvSlots(n int64) [][]byte {
+	if n > slotsMaxArgs {
+		return make([][]byte, 0, min(n, 1024))
+	}
+	if int64(cap(r.slots)-len(r.slots)) < n {
+		r.slots = make([][]byte, 0, slotsBlock)
+	}
+	start := len(r.slots)
+	r.slots = r.slots[:start+int(n)]
+	return r.slots[start:start:len(r.slots)]
 }
 
 // line returns the next CRLF-terminated header line (without CRLF) and

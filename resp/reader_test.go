@@ -9,23 +9,62 @@ import (
 )
 
 // parseAll feeds chunks to a fresh reader and returns every command and
-// the final error, as text.
+// the final error, as text. The commands are rendered only at the end, so
+// a command whose bytes were overwritten by later input shows up as a
+// difference.
 func parseAll(chunks [][]byte) (cmds []string, errText string) {
 	r := newRequestReader(readerLimits{maxBulk: 1 << 20, maxQuery: 4 << 20})
+	var argvs [][][]byte
+	defer func() {
+		for _, argv := range argvs {
+			cmds = append(cmds, fmt.Sprintf("%q", argv))
+		}
+	}()
 	for _, ch := range chunks {
 		r.Feed(ch)
 		for {
 			argv, ok, err := r.Next()
 			if err != nil {
-				return cmds, err.Error()
+				return nil, err.Error()
 			}
 			if !ok {
 				break
 			}
-			cmds = append(cmds, fmt.Sprintf("%q", argv))
+			argvs = append(argvs, argv)
 		}
 	}
-	return cmds, ""
+	return nil, ""
+}
+
+// TestReaderArgvsStayValid keeps every argv of a long pipeline (more than
+// one arena and slots block) while later input is read, and appends to
+// them as a handler may: no command's bytes change.
+func TestReaderArgvsStayValid(t *testing.T) {
+	r := newRequestReader(readerLimits{})
+	var argvs [][][]byte
+	var want []string
+	for i := 0; i < 3000; i++ {
+		key, val := fmt.Sprintf("key:%d", i), strings.Repeat(string(rune('a'+i%26)), i%(2*arenaMaxArg))
+		want = append(want, fmt.Sprintf("%q", []string{"SET", key, val}))
+		r.Feed([]byte(encodeCommand("SET", key, val)))
+		argv, ok, err := r.Next()
+		require.NoError(t, err)
+		require.True(t, ok)
+		argvs = append(argvs, argv)
+	}
+	// A handler appending to its argv or to an argument (after the whole
+	// batch was parsed) must not write into the next command's memory.
+	for _, argv := range argvs {
+		_ = append(argv, []byte("extra"))
+		_ = append(argv[1], "XXXX"...)
+	}
+	for i, argv := range argvs {
+		got := make([]string, len(argv))
+		for j, a := range argv {
+			got[j] = string(a)
+		}
+		require.Equal(t, want[i], fmt.Sprintf("%q", got), "command %d", i)
+	}
 }
 
 func TestReaderChunkedEqualsWhole(t *testing.T) {

@@ -165,3 +165,24 @@ func TestMaintenanceCommands(t *testing.T) {
 		require.Equal(t, fmt.Sprint(i), c.Get(ctx, fmt.Sprint("k", i)).Val())
 	}
 }
+
+// TestSlowlogKeepsNewestEntries logs many more commands than
+// slowlog-max-len: SLOWLOG GET shows the newest ones, newest first.
+func TestSlowlogKeepsNewestEntries(t *testing.T) {
+	var l slowlog
+	for i := 0; i < 1000; i++ {
+		l.add(time.Now(), time.Millisecond, [][]byte{[]byte("get"), []byte(fmt.Sprint(i))}, "a", "", 5)
+	}
+	require.Len(t, l.entries, 5)
+	for i := 0; i < 5; i++ {
+		e := l.newest(i)
+		require.Equal(t, []string{"get", fmt.Sprint(999 - i)}, e.argv)
+		require.EqualValues(t, 999-i, e.id)
+	}
+	l.add(time.Now(), time.Millisecond, [][]byte{[]byte("get"), []byte("x")}, "a", "", 2)
+	require.Len(t, l.entries, 2)
+	require.Equal(t, []string{"get", "x"}, l.newest(0).argv)
+	require.Equal(t, []string{"get", "999"}, l.newest(1).argv)
+	l.add(time.Now(), time.Millisecond, [][]byte{[]byte("get")}, "a", "", 0)
+	require.Empty(t, l.entries)
+}

@@ -33,10 +33,15 @@ type slowEntry struct {
 
 // slowlog keeps the entries; its parameters live in runtimeConfig.
 type slowlog struct {
-	mu      sync.Mutex
-	entries []slowEntry // newest first
+	mu sync.Mutex
+	// entries are oldest first: add appends and drops from the front, so
+	// logging a slow command costs O(1) amortized, not a copy of the log.
+	entries []slowEntry
 	nextID  int64
 }
+
+// newest returns the i-th newest entry (0 is the newest); l.mu is held.
+func (l *slowlog) newest(i int) slowEntry { return l.entries[len(l.entries)-1-i] }
 
 func (l *slowlog) add(now time.Time, d time.Duration, argv [][]byte, addr, name string, maxLen int) {
 	n := min(len(argv), slowlogMaxArgc)
@@ -57,9 +62,10 @@ func (l *slowlog) add(now time.Time, d time.Duration, argv [][]byte, addr, name 
 	defer l.mu.Unlock()
 	e := slowEntry{id: l.nextID, at: now.Unix(), micros: d.Microseconds(), argv: args, addr: addr, clientNm: name}
 	l.nextID++
-	l.entries = append([]slowEntry{e}, l.entries...)
-	if len(l.entries) > maxLen {
-		l.entries = l.entries[:maxLen]
+	l.entries = append(l.entries, e)
+	if drop := len(l.entries) - max(maxLen, 0); drop > 0 {
+		clear(l.entries[:drop]) // let the dropped arguments be collected
+		l.entries = l.entries[drop:]
 	}
 }
 
@@ -114,7 +120,7 @@ func cmdSlowlog(c *command.Ctx, argv [][]byte) command.Reply {
 		}
 		out := make([]command.Reply, n)
 		for i := range out {
-			e := l.entries[i]
+			e := l.newest(i)
 			args := make([]command.Reply, len(e.argv))
 			for j, a := range e.argv {
 				args[j] = command.BulkString(a)

@@ -140,6 +140,20 @@ func (t *Table) Register(specs ...*Spec) {
 
 // Lookup finds a command by name, case-insensitively.
 func (t *Table) Lookup(name []byte) (*Spec, bool) {
+	var buf [32]byte
+	if len(name) <= len(buf) {
+		// Lower-case on the stack: looking a command up allocates nothing.
+		for i, c := range name {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		t.mu.RLock()
+		s, ok := t.specs[string(buf[:len(name)])]
+		t.mu.RUnlock()
+		return s, ok
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	s, ok := t.specs[lowerASCII(name)]
