@@ -13,7 +13,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 25m
 FUZZTIME  ?= 20s
 
-.PHONY: all deps build test run bench lint fuzz clean jepsen
+.PHONY: all deps build test run bench bench-memory bench-snapshot lint fuzz clean jepsen
 
 all: build
 
@@ -56,6 +56,17 @@ bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./fsm/...
 	./bench/redis-benchmark.sh
 	PIKARAFT_FAILOVER_RUNS=$(FAILOVER_RUNS) $(GO) test -count=1 -v -timeout 30m -run '^TestFailoverUnderLoad$$' ./node/ | grep -E 'failover-timing|^(ok|FAIL|---)'
+
+# bench-memory: RSS of a node after loading 1M 100-byte strings against the
+# configured block cache + memtables (bench/memory.sh, about a minute).
+bench-memory: deps build
+	./bench/memory.sh
+
+# bench-snapshot: install of a 2 GB snapshot on a joining follower against
+# cp -r + sync of the same files (bench/snapshot.sh; about 5 minutes and
+# up to 8 GB of disk under $$TMPDIR, removed afterwards).
+bench-snapshot: deps build
+	./bench/snapshot.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

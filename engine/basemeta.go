@@ -90,14 +90,19 @@ func dataRange(key []byte, version int32) (lower, upper []byte) {
 
 // eachData calls fn with the suffix (field or member) and value of every
 // data record of key at version, in key order, until fn returns false. The
-// slices passed to fn are copies.
+// slices passed to fn are copies (carved from one copyArena: few
+// allocations for a whole collection).
 func eachData(src recordSource, key []byte, version int32, fn func(suffix, value []byte) bool) error {
 	lower, upper := dataRange(key, version)
 	it := src.iter(cfData, lower, upper)
 	defer it.Close()
+	var a copyArena
 	for it.SeekToFirst(); it.Valid(); it.Next() {
-		k := it.KeyCopy()
-		if !fn(k[len(lower):], it.ValueCopy()) {
+		k, v := it.Key(), it.Value()
+		suffix, value := a.copy(k.Data()[len(lower):]), a.copy(v.Data())
+		k.Free()
+		v.Free()
+		if !fn(suffix, value) {
 			break
 		}
 	}

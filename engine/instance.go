@@ -139,6 +139,12 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 	dbOpts := o.baseOptions(cache)
 	dbOpts.SetCreateIfMissing(true)
 	dbOpts.SetCreateIfMissingColumnFamilies(true)
+	// See wal.go: the WAL buffer is written by FlushWAL, not by each write.
+	dbOpts.SetManualWALFlush(true)
+	// Flush Pika's column families and pikaraft_applied together, so that a
+	// write whose WAL is lost (DISABLEWAL) loses its applied position with
+	// it instead of leaving a position that claims it.
+	dbOpts.SetAtomicFlush(true)
 
 	names := append(pikaCFNames(k), AppliedCF)
 	cfOpts := make([]*grocksdb.Options, len(names))
@@ -188,6 +194,7 @@ func (in *instance) close() {
 	if in.db == nil {
 		return
 	}
+	_ = in.db.FlushWAL(false) // see wal.go; Close flushes memtables only with the WAL off
 	for _, h := range in.cfs {
 		h.Destroy()
 	}
@@ -207,15 +214,27 @@ func (in *instance) close() {
 
 // get reads one record; ErrNotFound if absent. The returned slice is a copy.
 func (in *instance) get(ro *grocksdb.ReadOptions, cf int, key []byte) ([]byte, error) {
+	h, err := in.getPinned(ro, cf, key)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Destroy()
+	return append([]byte{}, h.Data()...), nil
+}
+
+// getPinned reads one record without copying it out of RocksDB (block
+// cache or memtable); ErrNotFound if absent. The caller must Destroy the
+// handle, after which its Data must not be used.
+func (in *instance) getPinned(ro *grocksdb.ReadOptions, cf int, key []byte) (*grocksdb.PinnableSliceHandle, error) {
 	h, err := in.db.GetPinnedCF(ro, in.cfs[cf], key)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", in.kind, err)
 	}
-	defer h.Destroy()
 	if !h.Exists() {
+		h.Destroy()
 		return nil, ErrNotFound
 	}
-	return append([]byte{}, h.Data()...), nil
+	return h, nil
 }
 
 // checkpoint writes a consistent RocksDB checkpoint of the instance into dir.

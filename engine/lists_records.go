@@ -170,8 +170,9 @@ func listStep(it *Iter, reverse bool) {
 // readList returns copies of the elements with record indices from..to.
 func readList(src listSource, key []byte, version int32, from, to uint64) ([][]byte, error) {
 	out := make([][]byte, 0, min(to-from+1, 1024))
+	var a copyArena
 	err := scanList(src, key, version, from, to, false, func(_ uint64, val []byte) (bool, error) {
-		out = append(out, append([]byte{}, val...))
+		out = append(out, a.copy(val))
 		return true, nil
 	})
 	return out, err

@@ -50,14 +50,16 @@ func (r *reader) getString(key []byte, nowSec int32) ([]byte, int32, error) {
 	return liveString(key, raw, err, nowSec)
 }
 
-// readString reads one live string value outside any write.
+// readString reads one live string value outside any write. One record
+// needs no snapshot, so it reads the instance directly: the only
+// allocations are grocksdb's and the returned value.
 func (d *DB) readString(key []byte, nowMs int64) ([]byte, int32, error) {
-	r, err := d.read(KindStrings, false)
+	in, err := d.readable(KindStrings)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer r.close()
-	return r.getString(key, strSec(nowMs))
+	raw, err := in.get(in.ro, cfMeta, key)
+	return liveString(key, raw, err, strSec(nowMs))
 }
 
 // optionalString turns ErrNotFound into found=false.
@@ -91,17 +93,30 @@ func (d *DB) MGet(keys [][]byte, nowMs int64) ([][]byte, error) {
 	}
 	defer r.close()
 	out := make([][]byte, len(keys))
+	var a copyArena
 	for i, k := range keys {
-		v, _, found, err := optionalString(r.getString(k, strSec(nowMs)))
-		if err != nil {
+		v, err := r.getStringInto(&a, k, strSec(nowMs))
+		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
-		}
-		if found && v == nil {
-			v = []byte{}
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// getStringInto reads the live value of key at nowSec from RocksDB's pinned
+// memory and copies it into a (ErrNotFound if missing or expired).
+func (r *reader) getStringInto(a *copyArena, key []byte, nowSec int32) ([]byte, error) {
+	h, err := r.getPinned(cfMeta, key)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Destroy()
+	v, _, err := liveString(key, h.Data(), nil, nowSec)
+	if err != nil {
+		return nil, err
+	}
+	return a.copy(v), nil
 }
 
 // Strlen returns the length of key's value (0 if missing).

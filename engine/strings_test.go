@@ -413,3 +413,27 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetAllocs reads 100-byte values with prebuilt keys, so that
+// -benchmem counts the engine's allocations only.
+func BenchmarkGetAllocs(b *testing.B) {
+	e, err := Open(b.TempDir(), Options{})
+	require.NoError(b, err)
+	defer e.Close()
+	d, _ := e.DB(0)
+	val := make([]byte, 100)
+	const n = 10000
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key:%d", i))
+		_, err := d.Set(at(strNow), keys[i], val, SetOptions{})
+		require.NoError(b, err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Get(keys[i%n], strNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

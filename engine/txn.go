@@ -14,6 +14,11 @@ type Writer struct {
 	// NowMs is the cluster time in Unix milliseconds (the leader's time
 	// stamped on the entry). Pika stores time in seconds: NowMs/1000.
 	NowMs int64
+	// Meta, when not nil, carries meta-area changes that belong to this
+	// command (the FSM's WATCH versions of the keys it writes): they are
+	// committed in the same WriteBatch as the command's first write to the
+	// meta instance (db0's strings), if it makes one. See MetaBatch.
+	Meta *MetaBatch
 }
 
 func (w Writer) nowSec() int32 { return int32(w.NowMs / 1000) }
@@ -65,11 +70,18 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if b.Count() == 0 {
 		return nil
 	}
+	meta := w.Meta != nil && !w.Meta.Done && d.index == 0 && k == KindStrings
+	if meta {
+		w.Meta.appendTo(t)
+	}
 	if !w.Pos.IsZero() {
 		b.PutCF(in.appliedCF(), appliedKey, w.Pos.encode())
 	}
-	if err := in.db.Write(in.wo, b); err != nil {
+	if err := d.eng.write(in, b, w.Pos.IsZero()); err != nil {
 		return err
+	}
+	if meta {
+		w.Meta.Done = true
 	}
 	if !w.Pos.IsZero() {
 		in.applied = w.Pos
@@ -88,9 +100,9 @@ type reader struct {
 // read returns a reader of instance k. With snapshot true every read sees
 // the same point in time. The caller must call close.
 func (d *DB) read(k Kind, snapshot bool) (*reader, error) {
-	in := d.inst[k]
-	if in == nil || d.eng.closed.Load() {
-		return nil, ErrClosed
+	in, err := d.readable(k)
+	if err != nil {
+		return nil, err
 	}
 	r := &reader{in: in, ro: in.ro}
 	if snapshot {
@@ -101,7 +113,23 @@ func (d *DB) read(k Kind, snapshot bool) (*reader, error) {
 	return r, nil
 }
 
+// readable returns instance k for a read of one record without a reader
+// (see readString), or ErrClosed.
+func (d *DB) readable(k Kind) (*instance, error) {
+	in := d.inst[k]
+	if in == nil || d.eng.closed.Load() {
+		return nil, ErrClosed
+	}
+	return in, nil
+}
+
 func (r *reader) get(cf int, key []byte) ([]byte, error) { return r.in.get(r.ro, cf, key) }
+
+// getPinned reads one record without copying it; ErrNotFound if absent.
+// The caller must Destroy the handle when done with its data.
+func (r *reader) getPinned(cf int, key []byte) (*grocksdb.PinnableSliceHandle, error) {
+	return r.in.getPinned(r.ro, cf, key)
+}
 
 func (r *reader) iter(cf int, lower, upper []byte) *Iter {
 	return r.in.newIter(r.snap, cf, lower, upper)

@@ -57,18 +57,34 @@ func ReadManifest(r io.Reader) (*Manifest, error) {
 }
 
 func readManifest(tr *tar.Reader) (*Manifest, error) {
+	_, m, err := readManifestRaw(tr)
+	return m, err
+}
+
+// readManifestRaw reads the first member of an archive, the manifest, and
+// returns it both as stored and decoded.
+func readManifestRaw(tr *tar.Reader) ([]byte, *Manifest, error) {
 	h, err := tr.Next()
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: read manifest: %w", err)
+		return nil, nil, fmt.Errorf("snapshot: read manifest: %w", err)
 	}
 	if h.Name != manifestName {
-		return nil, fmt.Errorf("snapshot: first member is %q, want %s", h.Name, manifestName)
+		return nil, nil, fmt.Errorf("snapshot: first member is %q, want %s", h.Name, manifestName)
 	}
 	if h.Size > 1<<20 {
-		return nil, errors.New("snapshot: manifest too large")
+		return nil, nil, errors.New("snapshot: manifest too large")
 	}
+	raw, err := io.ReadAll(io.LimitReader(tr, h.Size))
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: read manifest: %w", err)
+	}
+	m, err := decodeManifest(raw)
+	return raw, m, err
+}
+
+func decodeManifest(raw []byte) (*Manifest, error) {
 	var m Manifest
-	if err := json.NewDecoder(io.LimitReader(tr, h.Size)).Decode(&m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("snapshot: decode manifest: %w", err)
 	}
 	if m.Version != manifestVersion {

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pikaraft/pikaraft/engine"
 )
@@ -34,20 +35,24 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("restore: clear %s: %w", tmp, err)
 	}
-	m, err := receive(rc, tmp, f.log)
+	m, err := f.receiveOrLink(rc, tmp)
 	if err == nil {
+		start := time.Now()
 		err = verifyEngine(tmp, f.opts, m)
+		f.log.Info("restore: received data checked", "elapsed", time.Since(start).Round(time.Millisecond).String())
 	}
 	if err != nil {
 		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
+	start := time.Now()
 	f.eng.Load().HotCache().BeginAll() // the cached values go with the old data
 	err = f.swap(tmp)
 	f.endWrites()
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	f.log.Info("restore: engine reopened", "elapsed", time.Since(start).Round(time.Millisecond).String())
 	f.leaderTime.Store(m.LeaderTimeMs)
 	f.eng.Load().SetExpiryHorizon(m.LeaderTimeMs)
 	f.applied.Store(m.Index)
@@ -60,14 +65,29 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-// receive unpacks a snapshot archive into dir and checks it against its
-// manifest and checksums.
-func receive(r io.Reader, dir string, log *slog.Logger) (*Manifest, error) {
+// receiveOrLink puts the data of the snapshot archive r into dir: from the
+// snapshot store's unpacked copy of the same snapshot when it has one
+// (snapshot_files.go), else by unpacking the archive.
+func (f *FSM) receiveOrLink(r io.Reader, dir string) (*Manifest, error) {
 	tr := tar.NewReader(r)
-	m, err := readManifest(tr)
+	raw, m, err := readManifestRaw(tr)
 	if err != nil {
 		return nil, err
 	}
+	if f.files != nil {
+		if src, members, ok := f.files.Lookup(manifestName, raw); ok {
+			if err := linkSnapshot(src, members, m, dir, f.log); err != nil {
+				return nil, err
+			}
+			return m, nil
+		}
+	}
+	return receive(tr, m, dir, f.log)
+}
+
+// receive unpacks the rest of a snapshot archive, after its manifest m,
+// into dir and checks it against the manifest and checksums.
+func receive(tr *tar.Reader, m *Manifest, dir string, log *slog.Logger) (*Manifest, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}

@@ -56,9 +56,16 @@ type snapshot struct {
 	log      *slog.Logger
 }
 
-// Persist streams the checkpoint as a tar archive into sink.
+// Persist streams the checkpoint as a tar archive into sink, or, if sink
+// takes files (snapshot_files.go), hard-links the checkpoint's files into it.
 func (s *snapshot) Persist(sink raft.SnapshotSink) error {
-	if err := s.write(sink); err != nil {
+	var err error
+	if ls, ok := sink.(linkSink); ok {
+		err = s.link(ls)
+	} else {
+		err = s.write(sink)
+	}
+	if err != nil {
 		_ = sink.Cancel()
 		return fmt.Errorf("snapshot %s: %w", sink.ID(), err)
 	}
@@ -190,13 +197,18 @@ func newProgress(log *slog.Logger, what string, total int64) *progress {
 
 // Write counts bytes (progress is an io.Writer for io.MultiWriter).
 func (p *progress) Write(b []byte) (int, error) {
-	p.count += int64(len(b))
+	p.add(int64(len(b)))
+	return len(b), nil
+}
+
+// add counts n more bytes done.
+func (p *progress) add(n int64) {
+	p.count += n
 	if time.Since(p.last) >= 5*time.Second {
 		p.last = time.Now()
 		p.log.Info(p.what, "bytes_done", p.count, "bytes_total", p.total,
 			"elapsed", time.Since(p.start).Round(time.Millisecond).String())
 	}
-	return len(b), nil
 }
 
 func (p *progress) done() {

@@ -44,7 +44,7 @@ func hasForeignData(eng *engine.Engine) (bool, error) {
 // needsAdoption decides, before bootstrap, whether the engine's data must
 // be adopted (see above). It returns an error when the data cannot be
 // adopted safely by this node's configuration.
-func (n *Node) needsAdoption(logs raft.LogStore, snaps *raft.FileSnapshotStore) (bool, error) {
+func (n *Node) needsAdoption(logs raft.LogStore, snaps raft.SnapshotStore) (bool, error) {
 	foreign, err := hasForeignData(n.fsm.Engine())
 	if err != nil || !foreign {
 		return false, err

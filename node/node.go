@@ -18,6 +18,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/engine"
 	"github.com/pikaraft/pikaraft/fsm"
+	"github.com/pikaraft/pikaraft/fsm/snapstore"
 	"github.com/pikaraft/pikaraft/resp"
 )
 
@@ -137,7 +138,9 @@ type Node struct {
 	ready   chan struct{}
 	changed chan struct{} // closed and replaced on every leadership change
 
-	verifier    *verifier
+	// leaderReads and followerReads batch ReadIndex rounds (readindex.go).
+	leaderReads, followerReads *readBatcher
+
 	sessions    sessionPool       // forwarding identities (forward.go)
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
 	members     *membership       // nil without gossip
@@ -184,12 +187,13 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.RaftDir, 2, newHCLog(n.log, "snapshot"))
+	snaps, err := snapstore.New(cfg.RaftDir, 2, n.log)
 	if err != nil {
 		_ = eng.Close()
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	n.fsm.SetSnapshotFiles(snaps)
 	n.fsm.SetOnApply(n.onApply)
 	if cfg.Observer != nil {
 		n.fsm.SetObserver(cfg.Observer)
@@ -217,7 +221,9 @@ func Open(cfg Config) (*Node, error) {
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
-	n.verifier = newVerifier(n.raft)
+	n.leaderReads = newReadBatcher(n.leaderRound)
+	n.followerReads = newReadBatcher(n.followerRound)
+	n.followerReads.overlapAfter = n.raftConfig().HeartbeatTimeout
 	n.redirectWrites.Store(cfg.RedirectWrites)
 	n.staleReads.Store(cfg.StaleReads)
 	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))
@@ -312,7 +318,7 @@ func (n *Node) raftConfig() *raft.Config {
 // if the engine is behind (a restore interrupted by a crash), it restores
 // the snapshot. It also seeds the FSM's cluster time from the snapshot.
 // It returns the snapshot's Raft index (0 without snapshots).
-func (n *Node) catchUpWithSnapshot(snaps *raft.FileSnapshotStore) (uint64, error) {
+func (n *Node) catchUpWithSnapshot(snaps raft.SnapshotStore) (uint64, error) {
 	list, err := snaps.List()
 	if err != nil {
 		return 0, fmt.Errorf("node: list snapshots: %w", err)

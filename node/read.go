@@ -4,30 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
-
-	"github.com/hashicorp/raft"
 )
 
 // ReadTime waits until this node may serve a read and returns the cluster
 // time that decides expiry. A stale read (READONLY connection, or
 // StaleReads) is served at once from the local engine. A linearizable read
-// follows ReadIndex: the leader notes its commit index and confirms its
-// leadership with a VerifyLeader round shared by every read waiting at that
-// moment (readIndex); a follower asks the leader for that index over node
-// RPC. Either then waits until its own FSM has applied the index.
+// follows ReadIndex: the leader confirms its leadership with a VerifyLeader
+// round and takes its commit index at the start of that round; a follower
+// asks the leader for that index over node RPC. Either way one round serves
+// every read waiting when it starts (readindex.go). The node then waits
+// until its own FSM has applied the index.
 func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
 	if stale || n.staleReads.Load() {
 		return n.now(), nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)
-	defer cancel()
+	// Fast path, the common case on a ready leader: no timeout of its own
+	// (a VerifyLeader round always ends: with a quorum's answer, or with
+	// ErrNotLeader when the leader steps down for want of one) and usually
+	// nothing to wait for after it.
+	fast := n.readyLeader()
 	var index uint64
 	var err error
-	if n.IsLeader() {
+	if fast {
+		index, err = n.leaderReads.wait(ctx)
+		if err == nil && n.fsm.AppliedIndex() >= index {
+			return n.now(), nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)
+	defer cancel()
+	switch {
+	case fast && err == nil:
+	case n.IsLeader():
 		index, err = n.readIndex(ctx)
-	} else {
+	default:
 		index, err = n.remoteReadIndex(ctx)
 	}
 	if err != nil {
@@ -46,31 +57,54 @@ func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 	if err := n.waitReady(ctx); err != nil {
 		return 0, err
 	}
+	index, err := n.leaderReads.wait(ctx)
+	if err != nil && !errors.Is(err, ErrReadNotLeader) {
+		return 0, fmt.Errorf("%w (%v)", ErrReadNotLeader, err)
+	}
+	return index, err
+}
+
+// readyLeader reports whether this node is a ready leader now (the
+// non-blocking form of waitReady).
+func (n *Node) readyLeader() bool {
+	if !n.IsLeader() {
+		return false
+	}
+	n.mu.Lock()
+	ready := n.ready
+	n.mu.Unlock()
+	select {
+	case <-ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// leaderRound is one leader ReadIndex round: the commit index, then a
+// VerifyLeader that starts after every read of the round arrived.
+func (n *Node) leaderRound() (uint64, error) {
 	index := n.raft.CommitIndex()
-	if err := n.verifier.verify(ctx); err != nil {
+	if err := n.raft.VerifyLeader().Error(); err != nil {
 		return 0, fmt.Errorf("%w (%v)", ErrReadNotLeader, err)
 	}
 	return index, nil
 }
 
-// remoteReadIndex asks the leader for a read index, retrying while the
-// leader is unknown or changing, until ctx ends.
+// remoteReadIndex gets a read index from the leader (or from this node once
+// it leads), retrying while the leader is unknown or changing, until ctx ends.
 func (n *Node) remoteReadIndex(ctx context.Context) (uint64, error) {
 	var last error = ErrReadNoLeader
 	for {
 		if n.IsLeader() {
 			return n.readIndex(ctx)
 		}
-		if addr, _ := n.raft.LeaderWithID(); addr != "" {
-			resp, err := n.rpc.call(ctx, string(addr), &rpcRequest{Op: opReadIndex})
-			switch {
-			case err != nil:
-				last = err
-			case resp.Err == "":
-				return resp.Index, nil
-			default:
-				last = errors.New(resp.Err)
-			}
+		index, err := n.followerReads.wait(ctx)
+		if err == nil {
+			return index, nil
+		}
+		if ctx.Err() == nil {
+			last = err
 		}
 		select {
 		case <-ctx.Done():
@@ -80,6 +114,27 @@ func (n *Node) remoteReadIndex(ctx context.Context) (uint64, error) {
 		case <-time.After(retryPause):
 		}
 	}
+}
+
+// followerRound is one follower ReadIndex round: one node RPC asking the
+// leader for its read index, made after every read of the round arrived.
+func (n *Node) followerRound() (uint64, error) {
+	addr, _ := n.raft.LeaderWithID()
+	if addr == "" {
+		return 0, ErrReadNoLeader
+	}
+	// The RPC is bounded by this deadline only: rpcClient.call does not
+	// watch cancellation. Readers that give up earlier leave it running.
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ReadTimeout)
+	defer cancel()
+	resp, err := n.rpc.call(ctx, string(addr), &rpcRequest{Op: opReadIndex})
+	switch {
+	case err != nil:
+		return 0, err
+	case resp.Err != "":
+		return 0, errors.New(resp.Err)
+	}
+	return resp.Index, nil
 }
 
 // waitApplied waits until the FSM has applied index.
@@ -98,57 +153,4 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 		}
 	}
 	return nil
-}
-
-// verifier shares VerifyLeader rounds between concurrent readers: a reader
-// joins the next round that has not started yet, so every round it waits
-// for begins after its request (which is what ReadIndex needs) and at most
-// one round runs at a time.
-type verifier struct {
-	raft    *raft.Raft
-	mu      sync.Mutex
-	next    *round
-	running bool
-}
-
-type round struct {
-	done chan struct{}
-	err  error
-}
-
-func newVerifier(r *raft.Raft) *verifier { return &verifier{raft: r} }
-
-func (v *verifier) verify(ctx context.Context) error {
-	v.mu.Lock()
-	if v.next == nil {
-		v.next = &round{done: make(chan struct{})}
-	}
-	r := v.next
-	if !v.running {
-		v.running = true
-		go v.loop()
-	}
-	v.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (v *verifier) loop() {
-	for {
-		v.mu.Lock()
-		r := v.next
-		v.next = nil
-		if r == nil {
-			v.running = false
-			v.mu.Unlock()
-			return
-		}
-		v.mu.Unlock()
-		r.err = v.raft.VerifyLeader().Error()
-		close(r.done)
-	}
 }

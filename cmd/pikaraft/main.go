@@ -142,6 +142,9 @@ func run(args []string) error {
 		return err
 	}
 	slog.SetDefault(log)
+	if n := limitMallocArenas(); n != "" {
+		log.Debug("malloc arenas limited", "max", n)
+	}
 	startPprof(log)
 	logInert(s.conf, log)
 	id, err := s.nodeID()
@@ -175,6 +178,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	readIndexNode.Store(n)
 	clearHandedBack(s.dbPath, log)
 	watchHotCache(s.conf, s.hotCache, log)
 	s.conf.OnChange(func(key, value string) {

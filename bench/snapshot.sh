@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# snapshot.sh: the snapshot target of issue 11 — "Snapshot install of a 2 GB
+# data set ≥ 80% of cp speed of the same files on this disk".
+#
+# 1. Starts a single-node cluster (the leader) and loads DATA_MB of
+#    incompressible data into it: random bytes, base64-encoded into
+#    VALUE_SIZE-byte values, one SET per value, with redis-cli --pipe.
+#    Snapshots every SNAP_EVERY entries keep the Raft log short while it loads.
+# 2. Takes a final snapshot (RAFT SNAPSHOT) and waits for RocksDB to settle.
+# 3. Drops the page cache (root only; otherwise the files are warm for both
+#    measurements, said in the output), then starts a fresh node that joins
+#    the cluster (gossip --join): its log is empty, so the leader sends it the
+#    snapshot. The install time is taken from the follower's log: from the
+#    snapshot store's "creating snapshot" line (the leader started sending) to the
+#    FSM's "restore: snapshot installed" line (data in place, engine
+#    reopened); the end-to-end time from process start is printed too.
+# 4. Drops the page cache again and times `cp -r` of the leader's snapshot
+#    files (the same files the follower received) to a new directory on the
+#    same file system, followed by `sync` (the install fsyncs what it
+#    writes, so cp's data must reach the disk too).
+# 5. Prints both speeds and install/cp (target ≥ 0.80), checks that the
+#    follower has every key, and removes everything it created.
+#
+# Usage: bench/snapshot.sh   (run `make build` first, or set BIN)
+# Environment: BIN (bin/pikaraft), SNAP_PORT (9860: leader 9860, follower
+# 9861; each also uses +2000, +3000, +4000, +5000, +10001), DATA_MB (2048),
+# VALUE_SIZE (65536), SNAP_EVERY (2048 entries), KEEP_LOGS (file to copy
+# the two node logs to).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$ROOT/bin/pikaraft}
+SNAP_PORT=${SNAP_PORT:-9860}
+DATA_MB=${DATA_MB:-2048}
+VALUE_SIZE=${VALUE_SIZE:-65536}
+SNAP_EVERY=${SNAP_EVERY:-2048}
+KEEP_LOGS=${KEEP_LOGS:-}
+LEADER=$SNAP_PORT
+FOLLOWER=$((SNAP_PORT + 1))
+
+for tool in redis-cli base64 awk du; do
+	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+[ -x "$BIN" ] || { echo "no $BIN (make build)" >&2; exit 1; }
+
+WORK=$(mktemp -d -t pikaraft-snap-XXXXXX)
+free_mb=$(df -Pm "$WORK" | awk 'NR == 2 {print $4}')
+if [ "$free_mb" -lt $((DATA_MB * 4)) ]; then
+	echo "need $((DATA_MB * 4)) MB free in $WORK, have $free_mb" >&2
+	rm -rf "$WORK"
+	exit 1
+fi
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -n "$KEEP_LOGS" ]; then cat "$WORK"/leader.log "$WORK"/follower.log >"$KEEP_LOGS" 2>/dev/null || true; fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+t0=$(date +%s)
+say() { echo "== [$(($(date +%s) - t0))s] $*"; }
+drop_caches() {
+	sync
+	if echo 1 2>/dev/null >/proc/sys/vm/drop_caches; then
+		echo "   (page cache dropped)"
+	else
+		echo "   (cannot drop the page cache: not root; files may be warm)"
+	fi
+}
+wait_up() {
+	for _ in $(seq 150); do
+		redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.2
+	done
+	echo "node on port $1 did not start" >&2
+	exit 1
+}
+# logtime prints the Unix time (s, fractional) of the first line of file $1
+# matching $2 (slog's time= field).
+logtime() {
+	local t
+	t=$(grep -m1 -- "$2" "$1" | sed -n 's/^time=\([^ ]*\).*/\1/p')
+	[ -n "$t" ] && date -d "$t" +%s.%N
+}
+
+cat >"$WORK/leader.conf" <<EOF
+port : $LEADER
+node-id : leader
+raft-snapshot-threshold : $SNAP_EVERY
+raft-snapshot-interval : 5
+raft-trailing-logs : 128
+EOF
+say "leader on $LEADER, loading $DATA_MB MB of random data in $VALUE_SIZE-byte values"
+"$BIN" -c "$WORK/leader.conf" --data-dir "$WORK/leader" --log-level info >"$WORK/leader.log" 2>&1 &
+PIDS+=($!)
+wait_up "$LEADER"
+raw_bytes=$((DATA_MB * 1024 * 1024 * 3 / 4))
+head -c "$raw_bytes" /dev/urandom | base64 -w "$VALUE_SIZE" |
+	awk '{ k = sprintf("snap:%08d", NR); printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length($0), $0 }' |
+	redis-cli -p "$LEADER" --pipe | tail -1
+keys=$(redis-cli -p "$LEADER" dbsize)
+say "loaded $keys keys; final snapshot"
+redis-cli -p "$LEADER" raft snapshot >/dev/null
+sleep 5
+snapdir=$(ls -d "$WORK"/leader/raft/snapshots/*/ | sort -t- -k2 -n | tail -1)
+files=$snapdir/files
+[ -d "$files" ] || files=$snapdir # a state.bin snapshot (older pikaraft)
+snap_bytes=$(du -sb "$files" | awk '{print $1}')
+say "newest snapshot: $(awk -v b="$snap_bytes" 'BEGIN{printf "%.0f", b/1048576}') MB in $files"
+df -Pm "$WORK" | awk 'NR == 2 {print "   disk free: " $4 " MB"}'
+
+drop_caches
+say "follower on $FOLLOWER joins; the leader sends it the snapshot"
+start=$(date +%s.%N)
+"$BIN" --port "$FOLLOWER" --node-id follower --data-dir "$WORK/follower" --log-level info \
+	--join "127.0.0.1:$((LEADER + 4000))" >"$WORK/follower.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1800); do
+	grep -q "restore: snapshot installed" "$WORK/follower.log" && break
+	if ! kill -0 "${PIDS[1]}" 2>/dev/null; then tail -20 "$WORK/follower.log" >&2; exit 1; fi
+	sleep 0.1
+done
+grep -q "restore: snapshot installed" "$WORK/follower.log" || { echo "no install within 180 s" >&2; exit 1; }
+end=$(logtime "$WORK/follower.log" "restore: snapshot installed")
+# "creating new snapshot" is raft.FileSnapshotStore's line (older pikaraft).
+begin=$(logtime "$WORK/follower.log" "snapstore: creating snapshot\|creating new snapshot" || true)
+[ -n "$begin" ] || begin=$start
+install=$(awk -v a="$begin" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
+e2e=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
+say "installed: ${install}s from the first snapshot byte (${e2e}s from process start)"
+
+drop_caches
+say "cp -r of the same files + sync"
+cstart=$(date +%s.%N)
+cp -r "$files" "$WORK/cp-copy"
+sync
+cend=$(date +%s.%N)
+cpt=$(awk -v a="$cstart" -v b="$cend" 'BEGIN{printf "%.2f", b-a}')
+rm -rf "$WORK/cp-copy"
+
+fkeys=""
+for _ in $(seq 100); do
+	fkeys=$(redis-cli -p "$FOLLOWER" dbsize 2>/dev/null || true)
+	[ "$fkeys" = "$keys" ] && break
+	sleep 0.2
+done
+mb=$(awk -v b="$snap_bytes" 'BEGIN{printf "%.1f", b/1048576}')
+echo "== result ($mb MB snapshot, $keys keys; follower has $fkeys)"
+printf '   %-28s %8ss %8s MB/s\n' "snapshot install" "$install" "$(awk -v b="$mb" -v t="$install" 'BEGIN{printf "%.0f", b/t}')"
+printf '   %-28s %8ss %8s MB/s\n' "cp -r + sync" "$cpt" "$(awk -v b="$mb" -v t="$cpt" 'BEGIN{printf "%.0f", b/t}')"
+printf '   %-28s %8s        (target ≥ 0.80)\n' "install speed / cp speed" "$(awk -v a="$install" -v b="$cpt" 'BEGIN{printf "%.2f", b/a}')"
+[ "$fkeys" = "$keys" ] || { echo "follower has $fkeys keys, leader $keys" >&2; exit 1; }
