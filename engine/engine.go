@@ -174,6 +174,7 @@ type Engine struct {
 	filters *filterSet
 	closed  atomic.Bool
 	attach  sync.Map // Attachment values (attach.go)
+	wal     walTracker
 }
 
 // Open opens (creating if needed) the data directory at path with the
@@ -300,6 +301,9 @@ func (e *Engine) Close() error {
 		for k, in := range d.inst {
 			if in != nil {
 				in.mu.Lock()
+				if err := e.wal.forget(in); err != nil {
+					errs = append(errs, err)
+				}
 				in.close()
 				in.mu.Unlock()
 				d.inst[k] = nil

@@ -3,8 +3,9 @@ package engine
 import "github.com/pikaraft/pikaraft/engine/hotcache"
 
 // Reads for the hot-key cache: they return what the cache must store with
-// a value, its Pika expiry deadline (Unix seconds, 0 for none), and copy
-// every byte so a cached value never aliases engine memory.
+// a value, its Pika expiry deadline (Unix seconds, 0 for none). The bytes
+// are the caller's (copied out of RocksDB), so a cached value never aliases
+// engine memory.
 
 // HotCache returns the hot-key cache the engine was opened with (nil for
 // none, and for a nil engine).
@@ -18,11 +19,7 @@ func (e *Engine) HotCache() *hotcache.Cache {
 // GetExpiring returns the value of key and its expiry deadline, or
 // ErrNotFound if it is missing or expired at nowMs.
 func (d *DB) GetExpiring(key []byte, nowMs int64) ([]byte, int32, error) {
-	v, ts, err := d.readString(key, nowMs)
-	if err != nil {
-		return nil, 0, err
-	}
-	return append(make([]byte, 0, len(v)), v...), ts, nil
+	return d.readString(key, nowMs) // readString copies out of RocksDB
 }
 
 // ListHead is the start of a list as the cache keeps it.

@@ -139,6 +139,12 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 	dbOpts := o.baseOptions(cache)
 	dbOpts.SetCreateIfMissing(true)
 	dbOpts.SetCreateIfMissingColumnFamilies(true)
+	// See wal.go: the WAL buffer is written by FlushWAL, not by each write.
+	dbOpts.SetManualWALFlush(true)
+	// Flush Pika's column families and pikaraft_applied together, so that a
+	// write whose WAL is lost (DISABLEWAL) loses its applied position with
+	// it instead of leaving a position that claims it.
+	dbOpts.SetAtomicFlush(true)
 
 	names := append(pikaCFNames(k), AppliedCF)
 	cfOpts := make([]*grocksdb.Options, len(names))
@@ -188,6 +194,7 @@ func (in *instance) close() {
 	if in.db == nil {
 		return
 	}
+	_ = in.db.FlushWAL(false) // see wal.go; Close flushes memtables only with the WAL off
 	for _, h := range in.cfs {
 		h.Destroy()
 	}

@@ -43,23 +43,39 @@ type MetaOp struct {
 	Key, Value []byte
 }
 
+// MetaBatch is meta-area changes that ride along with a command's write
+// (Writer.Meta): the engine adds Ops to the command's first non-empty
+// WriteBatch on the meta instance, so they commit atomically with it at the
+// command's position, and sets Done. When the command writes nothing there
+// (another type or database, nothing changed, or a replayed write the
+// instance already holds), Done stays false and the caller writes Ops with
+// UpdateMeta; that write is idempotent.
+type MetaBatch struct {
+	Ops  []MetaOp
+	Done bool
+}
+
+func (m *MetaBatch) appendTo(t *txn) {
+	cf := len(t.in.cfs) - 1
+	for _, op := range m.Ops {
+		if op.Value == nil {
+			t.del(cf, metaKey(op.Key))
+		} else {
+			t.put(cf, metaKey(op.Key), op.Value)
+		}
+	}
+}
+
 // UpdateMeta applies ops atomically as the write of command w (skipped when
 // the instance already holds w's position, like every replicated write).
 func (e *Engine) UpdateMeta(w Writer, ops []MetaOp) error {
-	in, err := e.metaInstance()
-	if err != nil {
+	if _, err := e.metaInstance(); err != nil {
 		return err
 	}
 	d := e.dbs[0]
+	w.Meta = nil
 	return d.update(KindStrings, w, func(t *txn) error {
-		cf := len(in.cfs) - 1
-		for _, op := range ops {
-			if op.Value == nil {
-				t.del(cf, metaKey(op.Key))
-			} else {
-				t.put(cf, metaKey(op.Key), op.Value)
-			}
-		}
+		(&MetaBatch{Ops: ops}).appendTo(t)
 		return nil
 	})
 }

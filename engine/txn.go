@@ -14,6 +14,11 @@ type Writer struct {
 	// NowMs is the cluster time in Unix milliseconds (the leader's time
 	// stamped on the entry). Pika stores time in seconds: NowMs/1000.
 	NowMs int64
+	// Meta, when not nil, carries meta-area changes that belong to this
+	// command (the FSM's WATCH versions of the keys it writes): they are
+	// committed in the same WriteBatch as the command's first write to the
+	// meta instance (db0's strings), if it makes one. See MetaBatch.
+	Meta *MetaBatch
 }
 
 func (w Writer) nowSec() int32 { return int32(w.NowMs / 1000) }
@@ -65,11 +70,18 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if b.Count() == 0 {
 		return nil
 	}
+	meta := w.Meta != nil && !w.Meta.Done && d.index == 0 && k == KindStrings
+	if meta {
+		w.Meta.appendTo(t)
+	}
 	if !w.Pos.IsZero() {
 		b.PutCF(in.appliedCF(), appliedKey, w.Pos.encode())
 	}
-	if err := in.db.Write(in.wo, b); err != nil {
+	if err := d.eng.write(in, b, w.Pos.IsZero()); err != nil {
 		return err
+	}
+	if meta {
+		w.Meta.Done = true
 	}
 	if !w.Pos.IsZero() {
 		in.applied = w.Pos

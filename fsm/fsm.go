@@ -128,6 +128,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		resp = f.applyCommand(l)
 	}
 	f.obsBatch()
+	f.flushWAL()
 	f.endWrites()
 	f.setApplied(l.Index)
 	return resp
@@ -143,11 +144,20 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 	}
 	f.obsBatch()
+	f.flushWAL()
 	f.endWrites()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
 	return out
+}
+
+// flushWAL writes the engine's buffered WAL to its file before the
+// replies of the applied entries are released (engine/wal.go).
+func (f *FSM) flushWAL() {
+	if err := f.eng.Load().FlushWAL(); err != nil {
+		f.log.Error("fsm: flush engine WAL", "error", err)
+	}
 }
 
 // applyCommand decodes and executes one LogCommand entry.
@@ -184,7 +194,9 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 // already applied returns the stored replies instead. After the commands,
 // one meta-area write at position (index, len(cmds)) records the entry's
 // modification versions (command.VersionOps, for WATCH) and, for a
-// forwarded entry, its dedup record (see dedup.go).
+// forwarded entry, its dedup record (see dedup.go). A command's versions
+// that the engine could commit with the command's own write are not
+// repeated there (exec).
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
 	nReplies := len(e.Cmds)
 	if e.Txn {
@@ -200,10 +212,8 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 			return dedupReplies(rec, e.Seq, nReplies)
 		}
 	}
-	replies, ran := f.execTxn(eng, index, now, e)
-	var ops []engine.MetaOp
+	replies, ops, ran := f.execTxn(eng, index, now, e)
 	if ran {
-		ops = command.VersionOps(index, e.DB, e.Cmds)
 		defer f.notifyApplied(e)
 	}
 	if e.HasClient && !retryable(e, replies) {
@@ -228,20 +238,23 @@ func (f *FSM) notifyApplied(e *Entry) {
 
 // execTxn runs a plain entry, or checks a transaction's watched keys and
 // runs it only if they hold (one reply: the EXEC array, or a nil array when
-// aborted). ran reports whether the commands ran.
-func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ran bool) {
+// aborted). ran reports whether the commands ran; ops are the version
+// records still to write (exec).
+func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ops []engine.MetaOp, ran bool) {
 	if !e.Txn {
-		return f.exec(eng, index, now, e), true
+		replies, ops = f.exec(eng, index, now, e)
+		return replies, ops, true
 	}
 	ok, err := command.WatchesHold(eng, e.Watches, now)
 	if err != nil {
 		f.log.Error("fsm: check watched keys", "index", index, "error", err)
-		return []command.Reply{command.ErrReply(err)}, false
+		return []command.Reply{command.ErrReply(err)}, nil, false
 	}
 	if !ok {
-		return []command.Reply{command.NilArray()}, false
+		return []command.Reply{command.NilArray()}, nil, false
 	}
-	return []command.Reply{command.Array(f.exec(eng, index, now, e)...)}, true
+	replies, ops = f.exec(eng, index, now, e)
+	return []command.Reply{command.Array(replies...)}, ops, true
 }
 
 // retryable reports whether a forwarded entry's outcome must not be stored
@@ -259,16 +272,23 @@ func retryable(e *Entry, replies []command.Reply) bool {
 	return t == command.TypeNil || t == command.TypeNilArray
 }
 
-// exec runs the entry's commands one after another and returns their replies.
-func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
+// exec runs the entry's commands one after another and returns their
+// replies, and the WATCH version records (command.VersionOps) that are
+// still to be written. Each command carries its own version records to the
+// engine (Writer.Meta), which commits them in the command's own WriteBatch
+// when the command writes db0's strings instance, where the meta area is:
+// a plain SET is then one RocksDB write, and a version never becomes
+// visible before the write it stands for.
+func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]command.Reply, []engine.MetaOp) {
 	replies := make([]command.Reply, len(e.Cmds))
 	db, err := eng.DB(e.DB)
 	if err != nil {
 		for i := range replies {
 			replies[i] = command.ErrReply(err)
 		}
-		return replies
+		return replies, command.VersionOps(index, e.DB, e.Cmds)
 	}
+	var ops []engine.MetaOp
 	for i, argv := range e.Cmds {
 		c := &command.Ctx{
 			Engine: eng,
@@ -277,10 +297,18 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 			NowMs:  now,
 			Seed:   e.Seed + uint64(i),
 		}
+		var meta *engine.MetaBatch
+		if v := command.VersionOps(index, e.DB, e.Cmds[i:i+1]); len(v) > 0 {
+			meta = &engine.MetaBatch{Ops: v}
+			c.W.Meta = meta
+		}
 		replies[i] = f.run(c, argv, index)
 		f.obsCommand(c, argv, replies[i])
+		if meta != nil && !meta.Done {
+			ops = append(ops, meta.Ops...)
+		}
 	}
-	return replies
+	return replies, ops
 }
 
 // run executes one command; a panicking handler becomes an error reply (the

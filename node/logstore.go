@@ -47,8 +47,16 @@ func ParseLogStore(kind string) (string, error) {
 }
 
 // existingLogStore reports which log store RaftDir already holds ("" for
-// none). Both at once means a broken directory.
+// none). Both at once means a broken directory, and an interrupted
+// migration (logmigrate.go) must be finished first.
 func existingLogStore(raftDir string) (string, error) {
+	if m, err := exists(filepath.Join(raftDir, walMigratingDir)); err != nil || m {
+		if err == nil {
+			err = fmt.Errorf("node: %s holds %s/: a raft log migration was interrupted; run pikaraft-admin migrate-raft-log %s again",
+				raftDir, walMigratingDir, raftDir)
+		}
+		return "", err
+	}
 	bolt, err := exists(filepath.Join(raftDir, boltFile))
 	if err != nil {
 		return "", err

@@ -203,3 +203,33 @@ func TestStripForPikaErrors(t *testing.T) {
 	defer c.Close()
 	require.NoError(t, c.Set(context.Background(), "still", "works", 0).Err())
 }
+
+// TestMigrateRaftLog moves a stopped bolt node's Raft log to the WAL: the
+// node restarts on it with every key, its term and its log, and goes on
+// writing; a second run finds nothing to migrate.
+func TestMigrateRaftLog(t *testing.T) {
+	s := nodetest.Start(t, nodetest.Options{Config: "databases : 2\n", Args: []string{"--node-id", "n1", "--raft-log-store", "bolt"}})
+	writeAllTypes(t, s)
+	s.Stop()
+	raftDir := filepath.Join(s.DataDir, "data", "raft")
+	require.FileExists(t, filepath.Join(raftDir, "raft.db"))
+
+	code, out := admin(t, "migrate-raft-log", raftDir)
+	require.Zero(t, code, out)
+	require.Contains(t, out, "copied raft log entries 1..")
+	require.NoFileExists(t, filepath.Join(raftDir, "raft.db"))
+	require.DirExists(t, filepath.Join(raftDir, "wal"))
+
+	s.SetArgs()
+	s.Restart()
+	checkAllTypes(t, s)
+	require.Contains(t, s.Log(), "log_store=wal")
+	c := s.Client()
+	defer c.Close()
+	require.NoError(t, c.Set(context.Background(), "after", "migration", 0).Err())
+	require.Equal(t, "migration", c.Get(context.Background(), "after").Val())
+
+	code, out = admin(t, "migrate-raft-log", raftDir)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "has no raft.db to migrate")
+}
