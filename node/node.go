@@ -223,6 +223,7 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n.leaderReads = newReadBatcher(n.leaderRound)
 	n.followerReads = newReadBatcher(n.followerRound)
+	n.followerReads.overlapAfter = n.raftConfig().HeartbeatTimeout
 	n.redirectWrites.Store(cfg.RedirectWrites)
 	n.staleReads.Store(cfg.StaleReads)
 	n.deadTimeout.Store(int64(cfg.Membership.DeadServerTimeout))

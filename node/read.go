@@ -123,15 +123,10 @@ func (n *Node) followerRound() (uint64, error) {
 	if addr == "" {
 		return 0, ErrReadNoLeader
 	}
+	// The RPC is bounded by this deadline only: rpcClient.call does not
+	// watch cancellation. Readers that give up earlier leave it running.
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ReadTimeout)
 	defer cancel()
-	go func() {
-		select {
-		case <-n.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	resp, err := n.rpc.call(ctx, string(addr), &rpcRequest{Op: opReadIndex})
 	switch {
 	case err != nil:

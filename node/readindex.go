@@ -4,17 +4,23 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // readBatcher shares ReadIndex rounds between concurrent linearizable
 // reads. A read joins the next round that has not started yet, so the round
 // that answers it begins after it arrived (which is what ReadIndex needs:
 // the index and the leadership check are both taken after the read began),
-// and at most one round runs at a time: the reads that arrive while a round
-// is in flight all wait for the next one, which starts as soon as the
-// current one ends.
+// and at most one round runs at a time (unless one is stuck, see
+// overlapAfter): the reads that arrive while a round is in flight all wait
+// for the next one, which starts as soon as the current one ends.
 type readBatcher struct {
 	round func() (uint64, error) // one round: a read index or an error
+	// overlapAfter, when not zero, lets the next round start once the
+	// running one has taken this long (a read-index RPC to a leader that
+	// died or was cut off must not hold back reads that could go to the
+	// new leader); the slow round still answers its own reads when it ends.
+	overlapAfter time.Duration
 
 	mu      sync.Mutex
 	next    *readRound // the round readers join; nil when none is waiting
@@ -70,8 +76,21 @@ func (b *readBatcher) loop() {
 		}
 		b.mu.Unlock()
 		b.rounds.Add(1)
-		r.index, r.err = b.round()
-		close(r.done)
+		if b.overlapAfter == 0 {
+			r.index, r.err = b.round()
+			close(r.done)
+			continue
+		}
+		go func() {
+			r.index, r.err = b.round()
+			close(r.done)
+		}()
+		t := time.NewTimer(b.overlapAfter)
+		select {
+		case <-r.done:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 

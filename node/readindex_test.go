@@ -104,3 +104,25 @@ func TestReadBatcherRoundErrorReachesEveryReadOfTheRound(t *testing.T) {
 	_, err := b.wait(context.Background())
 	require.ErrorIs(t, err, boom)
 }
+
+func TestReadBatcherStuckRoundLetsTheNextOneStart(t *testing.T) {
+	g := newGatedRounds()
+	b := newReadBatcher(g.round)
+	b.overlapAfter = 20 * time.Millisecond
+	ctx := context.Background()
+
+	stuck := waitAsync(ctx, b)
+	require.Equal(t, 1, <-g.started)
+	later := waitAsync(ctx, b)
+	// Round 1 never ends by itself: round 2 starts anyway and answers the later read.
+	select {
+	case n := <-g.started:
+		require.Equal(t, 2, n)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no second round while the first is stuck")
+	}
+	g.release <- struct{}{} // one of the two rounds ends
+	g.release <- struct{}{} // and the other
+	require.Equal(t, uint64(1), <-stuck, "a read is answered by the round it joined")
+	require.Equal(t, uint64(2), <-later)
+}

@@ -38,6 +38,9 @@ type ServerConfig struct {
 	// may go to Cluster.Write in one call (one log entry). 0 or 1 proposes
 	// every write on its own.
 	PipelineWrites int
+	// PipelineBytes bounds the argument bytes of such a group (default
+	// DefaultPipelineBytes); a single bigger command is its own group.
+	PipelineBytes int
 	// ConfigFile is shown by INFO (config_file).
 	ConfigFile string
 	// ClusterName is the master name SENTINEL commands answer to (Pika
@@ -63,10 +66,16 @@ func (c *ServerConfig) fill() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.PipelineBytes <= 0 {
+		c.PipelineBytes = DefaultPipelineBytes
+	}
 	if c.ClusterName == "" {
 		c.ClusterName = "pikaraft"
 	}
 }
+
+// DefaultPipelineBytes is the default ServerConfig.PipelineBytes.
+const DefaultPipelineBytes = 1 << 20
 
 // runtimeConfig holds the parameters CONFIG SET can change while the server
 // runs. Every connection reads them through the server.

@@ -156,9 +156,8 @@ func (c *Conn) flushPending() {
 	case runReads:
 		c.runReads(p.specs, p.argvs)
 	case runWrites:
-		group := max(c.srv.cfg.PipelineWrites, 1)
-		for i := 0; i < len(p.argvs); i += group {
-			end := min(i+group, len(p.argvs))
+		for i, end := 0, 0; i < len(p.argvs); i = end {
+			end = c.writeGroupEnd(p.argvs, i)
 			start := time.Now()
 			replies := c.runWrites(p.argvs[i:end])
 			// One proposal for the group: each command is charged its share.
@@ -173,6 +172,24 @@ func (c *Conn) flushPending() {
 	clear(p.specs)
 	clear(p.argvs)
 	p.specs, p.argvs = p.specs[:0], p.argvs[:0]
+}
+
+// writeGroupEnd returns the end of the group of pending writes that
+// starts at i: at most PipelineWrites commands and, past the first one, at
+// most PipelineBytes of arguments, so a pipeline of big values does not
+// become one huge log entry.
+func (c *Conn) writeGroupEnd(argvs [][][]byte, i int) int {
+	limit := min(len(argvs), i+max(c.srv.cfg.PipelineWrites, 1))
+	size := 0
+	for j := i; j < limit; j++ {
+		for _, a := range argvs[j] {
+			size += len(a)
+		}
+		if j > i && size > c.srv.cfg.PipelineBytes {
+			return j
+		}
+	}
+	return limit
 }
 
 // runReads runs read commands on the local engine at one read time.

@@ -504,3 +504,25 @@ func TestBigValueRoundTrip(t *testing.T) {
 	require.Equal(t, "$3000000\r\n"+big+"\r\n", c.read())
 	require.Equal(t, "+PONG\r\n", c.read())
 }
+
+// TestPipelineWritesBoundedByBytes: a group of pipelined writes also ends
+// before it would exceed PipelineBytes; a bigger single write is its own group.
+func TestPipelineWritesBoundedByBytes(t *testing.T) {
+	ts := startServer(t, ServerConfig{PipelineWrites: 8, PipelineBytes: 100})
+	c := ts.dial(t)
+	var req strings.Builder
+	for i := 0; i < 5; i++ { // 4+2+40 = 46 bytes each: two fit in 100
+		req.WriteString(encodeCommand("tset", "k"+itoa(i), strings.Repeat("v", 40)))
+	}
+	req.WriteString(encodeCommand("tset", "big", strings.Repeat("v", 300)))
+	req.WriteString(encodeCommand("tset", "k9", "v"))
+	c.send(req.String())
+	for i := 0; i < 7; i++ {
+		require.Equal(t, "+OK\r\n", c.read())
+	}
+	var sizes []int
+	for _, call := range ts.tc.calls() {
+		sizes = append(sizes, len(call))
+	}
+	require.Equal(t, []int{2, 2, 1, 1, 1}, sizes)
+}
