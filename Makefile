@@ -13,7 +13,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 25m
 FUZZTIME  ?= 20s
 
-.PHONY: all deps build test run bench bench-memory bench-snapshot lint fuzz clean jepsen
+.PHONY: all deps build test run bench bench-memory bench-snapshot bench-hotcache lint fuzz clean jepsen
 
 all: build
 
@@ -61,6 +61,11 @@ bench: deps build
 # configured block cache + memtables (bench/memory.sh, about a minute).
 bench-memory: deps build
 	./bench/memory.sh
+
+# bench-hotcache: GET/LRANGE with the hot-key cache on against off,
+# interleaved single nodes (bench/hotcache.sh, about 5 minutes).
+bench-hotcache: deps build
+	./bench/hotcache.sh
 
 # bench-snapshot: install of a 2 GB snapshot on a joining follower against
 # cp -r + sync of the same files (bench/snapshot.sh; about 5 minutes and

@@ -73,3 +73,21 @@ func BenchmarkReadLRange100(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkReadZRange100(b *testing.B) {
+	d := readsBenchDB(b)
+	members := make([]ScoreMember, 100)
+	for i := range members {
+		members[i] = ScoreMember{Member: []byte(fmt.Sprintf("member:%03d", i)), Score: float64(i)}
+	}
+	_, err := d.ZAdd(at(strNow), []byte("z"), ZAddOptions{}, members)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := d.ZRange([]byte("z"), 0, 99, false, strNow)
+		if err != nil || len(got) != 100 {
+			b.Fatal(len(got), err)
+		}
+	}
+}

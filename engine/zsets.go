@@ -323,6 +323,7 @@ type zscoreIter struct {
 	rev    bool
 	err    error
 	sm     ScoreMember
+	copies copyArena // the members handed out
 }
 
 // newZScoreIter opens an iterator over the zset version, not yet positioned.
@@ -395,7 +396,7 @@ func (z *zscoreIter) load() bool {
 		return false
 	}
 	s, _ := decodeScore(rest[:8])
-	z.sm = ScoreMember{Member: append([]byte(nil), rest[8:]...), Score: s}
+	z.sm = ScoreMember{Member: z.copies.copy(rest[8:]), Score: s}
 	return true
 }
 

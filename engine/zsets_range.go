@@ -179,13 +179,14 @@ func walkLex(src zsetSource, key []byte, m baseMeta, r LexRange, rev bool, lim L
 		inside, past = r.belowMax, r.aboveMin
 	}
 	l := lim.start()
+	var copies copyArena
 	for ; it.Valid(); stepIter(it, rev) {
 		k := it.Key()
 		raw := k.Data()
 		inPrefix := bytes.HasPrefix(raw, prefix)
 		var member []byte
 		if inPrefix {
-			member = bytes.Clone(raw[len(prefix):])
+			member = copies.copy(raw[len(prefix):])
 		}
 		k.Free()
 		if !inPrefix {

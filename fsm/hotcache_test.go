@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,12 @@ func TestCacheFollowsEveryWrite(t *testing.T) {
 	reads := [][]string{
 		{"get", "k"}, {"get", "d"}, {"get", "n"}, {"get", "l"},
 		{"lrange", "l", "0", "-1"}, {"lrange", "l", "1", "2"}, {"lrange", "l", "-2", "-1"}, {"lrange", "k", "0", "-1"},
+		// A list longer than the cached head (listHeadLen elements).
+		{"lrange", "big", "0", "99"}, {"lrange", "big", "500", "520"}, {"lrange", "big", "-3", "-1"}, {"lrange", "big", "-600", "5"},
+	}
+	bigPush := []string{"rpush", "big"}
+	for i := 0; i < 600; i++ {
+		bigPush = append(bigPush, fmt.Sprint(i))
 	}
 	writes := []struct {
 		db   int
@@ -60,6 +67,9 @@ func TestCacheFollowsEveryWrite(t *testing.T) {
 		// later is how far the clock moves after the write (expiry).
 		later int64
 	}{
+		{0, [][]string{bigPush}, 0},
+		{0, [][]string{{"lpush", "big", "head"}}, 0},
+		{0, [][]string{{"rpop", "big"}}, 0},
 		{0, [][]string{{"set", "k", "v1"}}, 0},
 		{0, [][]string{{"set", "k", "v2"}}, 0},
 		{0, [][]string{{"append", "k", "+x"}}, 0},

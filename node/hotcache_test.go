@@ -106,6 +106,23 @@ func TestHotCacheNeverServesOverwrittenValues(t *testing.T) {
 	hits, err := strconv.Atoi(kv["hits"])
 	require.NoError(t, err)
 	require.Greater(t, hits, 10, "the reads went through the cache: %v", kv)
+
+	// CACHE DEL and CACHE CLEAR drop entries, never data.
+	require.NoError(t, c.Set(ctx, "k", "kept", 0).Err())
+	require.NoError(t, c.Set(ctx, "k2", "kept2", 0).Err())
+	require.Equal(t, "kept", get("k"))
+	require.Equal(t, "kept2", get("k2"))
+	require.Equal(t, "2", cacheInfo(t, c)["cache_keys"])
+	require.NoError(t, c.Do(ctx, "cache", "del", "k").Err())
+	require.Equal(t, "1", cacheInfo(t, c)["cache_keys"])
+	require.NoError(t, c.Do(ctx, "cache", "clear", "all").Err())
+	require.Equal(t, "0", cacheInfo(t, c)["cache_keys"])
+	require.Equal(t, "kept", get("k"))
+
+	// CONFIG SET cache-model 0 turns it off at run time.
+	require.NoError(t, c.ConfigSet(ctx, "cache-model", "0").Err())
+	require.Equal(t, "Disable", cacheInfo(t, c)["cache_status"])
+	require.Equal(t, "kept2", get("k2"))
 }
 
 // Concurrent writers and readers on a few hot keys: a GET that starts

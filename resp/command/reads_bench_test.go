@@ -75,3 +75,11 @@ func BenchmarkReadCmdLRange100(b *testing.B) {
 	}
 	benchRead(b, benchReadCtx(b, push), "lrange", "l", "0", "99")
 }
+
+func BenchmarkReadCmdZRange100(b *testing.B) {
+	add := []string{"zadd", "z"}
+	for i := 0; i < 100; i++ {
+		add = append(add, fmt.Sprint(i), fmt.Sprintf("member:%03d", i))
+	}
+	benchRead(b, benchReadCtx(b, add), "zrange", "z", "0", "99", "withscores")
+}
