@@ -175,6 +175,7 @@ type Engine struct {
 	closed  atomic.Bool
 	attach  sync.Map // Attachment values (attach.go)
 	wal     walTracker
+	stage   metaStage // staged meta records (metastage.go)
 }
 
 // Open opens (creating if needed) the data directory at path with the

@@ -35,6 +35,12 @@ func (e *Engine) GetMeta(key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v, deleted, ok := e.stage.get(key); ok {
+		if deleted {
+			return nil, ErrNotFound
+		}
+		return v, nil
+	}
 	return in.get(in.ro, len(in.cfs)-1, metaKey(key))
 }
 

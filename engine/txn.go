@@ -58,7 +58,11 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if in.db == nil {
 		return ErrClosed
 	}
+	isMeta := d.index == 0 && k == KindStrings
 	if !w.Pos.IsZero() && !in.applied.Less(w.Pos) {
+		if isMeta {
+			d.eng.stage.clear() // the instance holds them already (metastage.go)
+		}
 		return nil
 	}
 	b := grocksdb.NewWriteBatch()
@@ -70,7 +74,12 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if b.Count() == 0 {
 		return nil
 	}
-	meta := w.Meta != nil && !w.Meta.Done && d.index == 0 && k == KindStrings
+	var staged []MetaOp
+	if isMeta && !w.Pos.IsZero() {
+		staged = d.eng.stage.pending()
+		(&MetaBatch{Ops: staged}).appendTo(t)
+	}
+	meta := w.Meta != nil && !w.Meta.Done && isMeta
 	if meta {
 		w.Meta.appendTo(t)
 	}
@@ -82,6 +91,9 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	}
 	if meta {
 		w.Meta.Done = true
+	}
+	if staged != nil {
+		d.eng.stage.clear()
 	}
 	if !w.Pos.IsZero() {
 		in.applied = w.Pos

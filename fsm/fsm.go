@@ -29,6 +29,7 @@ type FSM struct {
 	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
+	staged     engine.Writer // position of the last entry that staged meta records (FSM goroutine only)
 	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
@@ -128,6 +129,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		resp = f.applyCommand(l)
 	}
 	f.obsBatch()
+	f.commitMeta()
 	f.flushWAL()
 	f.endWrites()
 	f.setApplied(l.Index)
@@ -144,12 +146,26 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 	}
 	f.obsBatch()
+	f.commitMeta()
 	f.flushWAL()
 	f.endWrites()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
 	return out
+}
+
+// commitMeta writes the meta records that entries of this batch staged
+// and no later write carried (engine/metastage.go), at the position of the
+// last entry that staged some.
+func (f *FSM) commitMeta() {
+	if f.staged.Pos.IsZero() {
+		return
+	}
+	if err := f.eng.Load().CommitMeta(f.staged); err != nil {
+		f.log.Error("fsm: store versions", "index", f.staged.Pos.Index, "error", err)
+	}
+	f.staged = engine.Writer{}
 }
 
 // flushWAL writes the engine's buffered WAL to its file before the
@@ -216,12 +232,16 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 	if ran {
 		defer f.notifyApplied(e)
 	}
+	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
+	if len(ops) > 0 {
+		// Written by the next write to the meta instance (the dedup record
+		// below, a later SET, or commitMeta after the batch).
+		eng.StageMeta(ops)
+		f.staged = w
+	}
 	if e.HasClient && !retryable(e, replies) {
 		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
-		ops = append(ops, engine.MetaOp{Key: dedupKey(e.ClientID), Value: rec.encode()})
-	}
-	if len(ops) > 0 {
-		w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
+		ops := []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}
 		if err := eng.UpdateMeta(w, ops); err != nil {
 			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
 		}

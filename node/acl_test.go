@@ -38,7 +38,7 @@ func checkAppUser(t *testing.T, s *nodetest.Server, user, pass string) {
 // node that was down through a snapshot install.
 func TestACLEnforcedOnEveryNode(t *testing.T) {
 	ctx := context.Background()
-	c := nodetest.StartStatic(t, 3, nodetest.StaticOptions{Config: "raft-snapshot-threshold : 100\nraft-snapshot-interval : 1\nraft-trailing-logs : 10\n"})
+	c := nodetest.StartStatic(t, 3, nodetest.StaticOptions{Config: "raft-snapshot-threshold : 10\nraft-snapshot-interval : 1\nraft-trailing-logs : 5\n"})
 	leader := c.WaitLeader(15 * time.Second)
 	f1, f2 := (leader+1)%3, (leader+2)%3
 	admin := c.Nodes[leader].Client()

@@ -13,10 +13,11 @@ import (
 	"github.com/pikaraft/pikaraft/node/nodetest"
 )
 
-// snapshotConfig compacts the Raft log early and often.
-const snapshotConfig = `raft-snapshot-threshold : 1000
+// snapshotConfig compacts the Raft log early and often (setKeys' pipelines
+// of 1000 SETs become a few log entries each: up to 256 writes share one).
+const snapshotConfig = `raft-snapshot-threshold : 100
 raft-snapshot-interval : 1
-raft-trailing-logs : 200
+raft-trailing-logs : 50
 `
 
 // setKeys writes keys prefix:0..n-1 through c, pipelined 1000 at a time.
