@@ -210,7 +210,7 @@ func Open(cfg Config) (*Node, error) {
 	if err := n.checkEngineNotAhead(snapIndex); err != nil {
 		return nil, err
 	}
-	logs, err := raft.NewLogCache(1024, countingLogStore{n.store})
+	logs, err := newLogCache(countingLogStore{n.store}, logCacheEntries, logCacheBytes)
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}
