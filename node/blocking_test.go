@@ -41,6 +41,19 @@ func waitBlocked(t *testing.T, s *nodetest.Server, cmd string, n int) {
 	}, 5*time.Second, 20*time.Millisecond)
 }
 
+// waitFollowsLeader waits until node i's ROLE names the leader's client
+// port with a connected link.
+func waitFollowsLeader(t *testing.T, c *nodetest.StaticCluster, i, leader int) {
+	t.Helper()
+	cl := c.Nodes[i].Client()
+	defer cl.Close()
+	require.Eventually(t, func() bool {
+		r, err := cl.Do(context.Background(), "role").Slice()
+		return err == nil && len(r) == 5 && r[0] == "slave" &&
+			r[2] == int64(c.Nodes[leader].Port) && r[3] == "connected"
+	}, 10*time.Second, 20*time.Millisecond, "node %d does not follow node %d", i, leader)
+}
+
 func TestBlockingPopsAcrossNodes(t *testing.T) {
 	c := nodetest.StartStatic(t, 3, nodetest.StaticOptions{})
 	leader := c.WaitLeader(10 * time.Second)
@@ -132,6 +145,11 @@ func TestBlockingPopAfterFailover(t *testing.T) {
 	a, b := c.Nodes[f[0]].Client(), c.Nodes[f[1]].Client()
 	defer a.Close()
 	defer b.Close()
+	// A follower that has not heard from the first leader yet would send
+	// its BLPOP to whichever leader it learns of next, possibly the one
+	// elected after the kill: then no leader change ends the wait.
+	waitFollowsLeader(t, c, f[0], leader)
+	waitFollowsLeader(t, c, f[1], leader)
 	ra, rb := blpop(a, 0, "jobs"), blpop(b, 0, "jobs")
 	waitBlocked(t, c.Nodes[f[0]], "blpop", 1)
 	waitBlocked(t, c.Nodes[f[1]], "blpop", 1)
