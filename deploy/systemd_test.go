@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/pikaconf"
 	"github.com/pikaraft/pikaraft/node/nodetest"
+	portset "github.com/pikaraft/pikaraft/node/nodetest/ports"
 )
 
 // unitFile is a parsed systemd unit: section → key → values (a key may
@@ -136,10 +136,8 @@ func TestSystemdExecStart(t *testing.T) {
 	etc, lib := filepath.Join(root, "etc"), filepath.Join(root, "lib")
 	require.NoError(t, os.MkdirAll(etc, 0o755))
 
-	ports := make([]int, 3)
-	for i := range ports {
-		ports[i] = freeClusterPort(t, ports[:i])
-	}
+	ports, err := portset.Pick(3) // three whole port sets, apart from each other
+	require.NoError(t, err)
 	type proc struct {
 		cmd  *exec.Cmd
 		exit chan error
@@ -225,24 +223,6 @@ func TestSystemdExecStart(t *testing.T) {
 	}
 }
 
-// freeClusterPort returns a client port P whose companions (P+3000,
-// P+4000, P+5000) are free and which does not collide with taken.
-func freeClusterPort(t *testing.T, taken []int) int {
-	t.Helper()
-	for {
-		p := nodetest.FreePort(t)
-		ok := portFree(p + 5000)
-		for _, q := range taken {
-			if d := p - q; d > -6000 && d < 6000 && d%1000 == 0 {
-				ok = false
-			}
-		}
-		if ok {
-			return p
-		}
-	}
-}
-
 func httpStatus(host string, port int, path string) int {
 	cl := http.Client{Timeout: 2 * time.Second}
 	resp, err := cl.Get("http://" + host + ":" + strconv.Itoa(port) + path)
@@ -251,13 +231,4 @@ func httpStatus(host string, port int, path string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-func portFree(p int) bool {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pikaraft/pikaraft/jepsen-lite/faultproxy"
+	portset "github.com/pikaraft/pikaraft/node/nodetest/ports"
 )
 
 // StaticCluster is a Raft cluster of real processes formed from a static
@@ -42,24 +43,11 @@ type StaticOptions struct {
 func StartStatic(t testing.TB, n int, opts StaticOptions) *StaticCluster {
 	t.Helper()
 	c := &StaticCluster{t: t}
-	ports := make([]int, n)
-	seen := map[int]bool{}
-	offsets := []int{0, 3000, 4000, 5000} // client, Raft, gossip, metrics
-	for i := range ports {
-	pick:
-		for {
-			p := FreePort(t)
-			for _, o := range offsets {
-				if seen[p+o] {
-					continue pick
-				}
-			}
-			for _, o := range offsets {
-				seen[p+o] = true
-			}
-			ports[i] = p
-			break
-		}
+	// ports.Pick keeps every node's whole port set (client, replication,
+	// Raft, gossip, metrics, full-sync transfer) apart from the others'.
+	ports, err := portset.Pick(n)
+	if err != nil {
+		t.Fatalf("nodetest: %v", err)
 	}
 	raftAddr := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]+3000)) }
 	var peers []string
