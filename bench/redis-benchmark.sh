@@ -246,7 +246,7 @@ SECTION="$WORK/section.md"
 	echo "Servers:"
 	echo "- $REDIS_VERSION (Debian package): \`$REDIS_CMD\`"
 	echo "- pikaraft $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown) single node (one-voter Raft; every write is"
-	echo "  a Raft log entry fsync'd to raft-boltdb before the reply): \`$SINGLE_CMD\`"
+	echo "  a Raft log entry fsync'd in raft-wal before the reply): \`$SINGLE_CMD\`"
 	echo "- pikaraft three-node cluster, static peers, default settings (a write is acknowledged once the"
 	echo "  leader and one follower fsync'd it): \`$CLUSTER_CMD\`; the benchmarks drive the leader."
 	echo
