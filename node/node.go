@@ -137,6 +137,9 @@ type Node struct {
 	mu      sync.Mutex
 	ready   chan struct{}
 	changed chan struct{} // closed and replaced on every leadership change
+	// readyTerm is the last term whose leader marker entry this node
+	// applied as that term's leader (0: none yet); see soleVoterIndex.
+	readyTerm atomic.Uint64
 
 	// leaderReads and followerReads batch ReadIndex rounds (readindex.go).
 	leaderReads, followerReads *readBatcher
