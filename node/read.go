@@ -114,7 +114,14 @@ func (n *Node) soleVoterIndex() (index uint64, ok bool) {
 	if term == 0 || n.readyTerm.Load() != term || n.raft.State() != raft.Leader {
 		return 0, false
 	}
+	// GetConfiguration allocates; a cluster of several voters remembers the
+	// answer until its log grows. A stale "not sole" only costs a round.
+	last := n.raft.LastIndex()
+	if n.notSoleAt.Load() == last+1 {
+		return 0, false
+	}
 	if !soleVoter(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID)) {
+		n.notSoleAt.Store(last + 1)
 		return 0, false
 	}
 	index = n.raft.CommitIndex()
