@@ -44,8 +44,12 @@ func readRounds(t *testing.T, n *Node, reads int) uint64 {
 func TestSoleVoterReadsFollowMembership(t *testing.T) {
 	n1 := openNode(t, testConfig(t, t.TempDir()))
 	_, idx := writeNow(t, n1)
-	index, ok := n1.soleVoterIndex()
-	require.True(t, ok, "a single-node cluster's ready leader")
+	// The leader marks itself ready in its own goroutine (markReady),
+	// possibly just after the write above was applied.
+	var index uint64
+	var ok bool
+	require.Eventually(t, func() bool { index, ok = n1.soleVoterIndex(); return ok }, 5*time.Second, time.Millisecond,
+		"a single-node cluster's ready leader")
 	require.GreaterOrEqual(t, index, idx)
 	require.Zero(t, readRounds(t, n1, 20), "no VerifyLeader round on a one-voter cluster")
 
