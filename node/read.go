@@ -114,14 +114,7 @@ func (n *Node) soleVoterIndex() (index uint64, ok bool) {
 	if term == 0 || n.readyTerm.Load() != term || n.raft.State() != raft.Leader {
 		return 0, false
 	}
-	// GetConfiguration allocates; a cluster of several voters remembers the
-	// answer until its log grows. A stale "not sole" only costs a round.
-	last := n.raft.LastIndex()
-	if n.notSoleAt.Load() == last+1 {
-		return 0, false
-	}
-	if !soleVoter(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID)) {
-		n.notSoleAt.Store(last + 1)
+	if !n.soleVoterAt(term, n.raft.LastIndex()) {
 		return 0, false
 	}
 	index = n.raft.CommitIndex()
@@ -129,6 +122,35 @@ func (n *Node) soleVoterIndex() (index uint64, ok bool) {
 		return 0, false
 	}
 	return index, true
+}
+
+// voterCheck is soleVoterAt's answer for one term and last log index.
+type voterCheck struct {
+	term, last uint64
+	sole       bool
+}
+
+// soleVoterAt reports whether this node is the only voter of the latest
+// configuration, read after the log's last index was last. The answer is
+// kept until the term or the last index moves: GetConfiguration allocates
+// and a read-only load would otherwise pay for it on every read.
+//
+// Why a kept "sole" is safe: hashicorp/raft changes the configuration one
+// server per log entry, and may publish the new last index a moment before
+// the new configuration, so a "sole" answer kept for index L can be one
+// configuration entry behind: {self} → {self, X} (or a non-voter added, or
+// self removed or demoted: no voter at all). Any later entry moves the
+// last index and the check is redone. In {self, X} no node can be elected
+// without this node's vote, and voting moves this node's term, which
+// soleVoterIndex checks after taking the commit index. A kept "not sole"
+// only costs a VerifyLeader round.
+func (n *Node) soleVoterAt(term, last uint64) bool {
+	if c := n.soleCheck.Load(); c != nil && c.term == term && c.last == last {
+		return c.sole
+	}
+	sole := soleVoter(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID))
+	n.soleCheck.Store(&voterCheck{term: term, last: last, sole: sole})
+	return sole
 }
 
 // soleVoter reports whether id is the one and only voter of c.
