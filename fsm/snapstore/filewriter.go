@@ -7,7 +7,7 @@ import (
 )
 
 // fileWriter copies a snapshot member from the stream into its file with
-// the next chunk read while the previous one is written: a goroutine
+// the next chunks read while the previous ones are written: a goroutine
 // writes (and checksums) full chunks while the caller reads the network.
 type fileWriter struct {
 	free   chan []byte
@@ -28,9 +28,13 @@ type result struct {
 	err error
 }
 
+// Small chunks keep the bytes in the CPU cache between the socket read and
+// the copy into the page cache (most of a follower's CPU time in a 2 GB
+// install): on the 2-core test VM (1 MB L2 per core), 2 GB transfers took
+// 8.6–10.4 s with 4 × 1 MB chunks against 4.0–5.0 s with 4–8 × 32 KB.
 const (
-	chunkSize = 1 << 20 // bytes per write(2)
-	chunks    = 4       // chunks in flight
+	chunkSize = 32 << 10 // bytes per write(2)
+	chunks    = 8        // chunks in flight
 )
 
 func newFileWriter() *fileWriter {
