@@ -131,10 +131,12 @@ func TestFollowerKilledDuringSnapshotInstall(t *testing.T) {
 
 		follower.Restart()
 		fc := follower.Client()
+		want, err := lc.DBSize(context.Background()).Result()
+		require.NoError(t, err)
 		require.Eventually(t, func() bool {
 			n, err := fc.DBSize(context.Background()).Result()
-			return err == nil && n == int64(1000+written)
-		}, 60*time.Second, 100*time.Millisecond, "the restarted follower has every key")
+			return err == nil && n == want
+		}, 60*time.Second, 100*time.Millisecond, "the restarted follower has as many keys as the leader (%d)", want)
 		checkKeys(t, fc, "before", 0, 1000)
 		checkKeys(t, fc, "key", 0, written)
 		fc.Close()
