@@ -129,7 +129,7 @@ func (n *Node) TransferLeadership(ctx context.Context, id string) error {
 
 // Snapshot takes a snapshot on this node.
 func (n *Node) Snapshot(ctx context.Context) error {
-	if err := n.raft.Snapshot().Error(); err != nil {
+	if err := n.takeSnapshot(); err != nil {
 		if errors.Is(err, raft.ErrNothingNewToSnapshot) {
 			return errors.New("ERR nothing new to snapshot since the last snapshot or the restart")
 		}

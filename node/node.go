@@ -158,8 +158,11 @@ type Node struct {
 	staleReads     atomic.Bool
 	deadTimeout    atomic.Int64 // nanoseconds
 	inflight       sync.WaitGroup
+	applies        applyWaiter // waits for proposed entries (applywait.go)
+	ticks          coarseTicks // deadline checks of waiting writes
 	stop           chan struct{}
 	done           chan struct{}
+	snapDone       chan struct{} // closed when snapshotLoop returns (snapshots.go)
 }
 
 var _ resp.Cluster = (*Node)(nil)
@@ -175,7 +178,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: create raft dir: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), changed: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{}), clientAddrs: map[string]string{},
+		stop: make(chan struct{}), done: make(chan struct{}), snapDone: make(chan struct{}), clientAddrs: map[string]string{},
 		started: make(chan struct{})}
 	ok := false
 	defer func() {
@@ -262,6 +265,7 @@ func Open(cfg Config) (*Node, error) {
 		}
 	}
 	ok = true
+	go n.snapshotLoop()
 	n.log.Info("node started", "id", cfg.ID, "raft", n.trans.LocalAddr(), "applied", eng.Applied().Index, "log_store", storeKind)
 	return n, nil
 }
@@ -291,13 +295,9 @@ func (n *Node) raftConfig() *raft.Config {
 	c.ShutdownOnRemove = false
 	c.PreVoteDisabled = false // pre-vote is on (NetworkTransport supports it)
 	c.BatchApplyCh = true
-	c.MaxAppendEntries = 256 // bigger batches per fsync under load (raft allows up to 1024)
-	if n.cfg.SnapshotThreshold > 0 {
-		c.SnapshotThreshold = n.cfg.SnapshotThreshold
-	}
-	if n.cfg.SnapshotInterval > 0 {
-		c.SnapshotInterval = n.cfg.SnapshotInterval
-	}
+	c.MaxAppendEntries = 256                    // bigger batches per fsync under load (raft allows up to 1024)
+	c.SnapshotThreshold = raftSnapshotThreshold // snapshotLoop takes them (snapshots.go)
+	c.SnapshotInterval = n.snapshotInterval()
 	if n.cfg.TrailingLogs > 0 {
 		c.TrailingLogs = n.cfg.TrailingLogs
 	}
@@ -482,6 +482,7 @@ func (n *Node) Close() error {
 		errs = append(errs, fmt.Errorf("raft shutdown: %w", err))
 	}
 	<-n.done
+	<-n.snapDone
 	errs = append(errs, n.closeStores())
 	n.log.Info("node stopped", "id", n.cfg.ID)
 	return errors.Join(errs...)

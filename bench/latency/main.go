@@ -45,6 +45,7 @@ type config struct {
 	keys     int
 	value    int
 	csv      bool
+	timeline string
 }
 
 func parse() (*config, error) {
@@ -57,6 +58,7 @@ func parse() (*config, error) {
 	flag.IntVar(&c.keys, "keys", 1000000, "keys are key:<random number below this>")
 	flag.IntVar(&c.value, "value", 3, "value size in bytes for SET")
 	flag.BoolVar(&c.csv, "csv", false, "print CSV")
+	flag.StringVar(&c.timeline, "timeline", "", "append per-second latencies (by due time) to this CSV file")
 	flag.Parse()
 	if c.op != "set" && c.op != "get" {
 		return nil, fmt.Errorf("-op must be set or get, not %q", c.op)
@@ -111,6 +113,7 @@ type result struct {
 // measure offers rate requests/s for c.duration and collects latencies.
 func measure(ctx context.Context, client *redis.Client, c *config, rate int) *result {
 	type sample struct {
+		due time.Duration // since start
 		d   time.Duration
 		err error
 	}
@@ -132,12 +135,16 @@ func measure(ctx context.Context, client *redis.Client, c *config, rate int) *re
 			} else if err = client.Get(ctx, key).Err(); err == redis.Nil {
 				err = nil
 			}
-			out <- sample{d: time.Since(due), err: err}
+			out <- sample{due: due.Sub(start), d: time.Since(due), err: err}
 		}()
 	}
 	r := &result{op: c.op, rate: rate, sent: n}
+	secs := make([][]time.Duration, int(c.duration/time.Second)+1)
 	for i := 0; i < n; i++ {
 		s := <-out
+		if sec := int(s.due / time.Second); sec < len(secs) {
+			secs[sec] = append(secs[sec], s.d)
+		}
 		if s.err != nil {
 			r.errs++
 			if r.firstErr == nil {
@@ -149,7 +156,33 @@ func measure(ctx context.Context, client *redis.Client, c *config, rate int) *re
 	}
 	r.elapsed = time.Since(start)
 	slices.Sort(r.lat)
+	if c.timeline != "" {
+		if err := writeTimeline(c.timeline, c.op, rate, start, secs); err != nil {
+			fmt.Fprintln(os.Stderr, "latency:", err)
+		}
+	}
 	return r
+}
+
+// writeTimeline appends one line per second of the run: the wall-clock
+// second the requests were due in, and their count, p50, p99 and max (ms).
+func writeTimeline(path, op string, rate int, start time.Time, secs [][]time.Duration) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("timeline: %w", err)
+	}
+	defer f.Close()
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	for i, l := range secs {
+		if len(l) == 0 {
+			continue
+		}
+		slices.Sort(l)
+		at := start.Add(time.Duration(i) * time.Second).UTC().Format("15:04:05")
+		fmt.Fprintf(f, "%s,%d,%s,%d,%d,%.3f,%.3f,%.3f\n", op, rate, at, i, len(l),
+			ms(l[len(l)/2]), ms(l[len(l)*99/100]), ms(l[len(l)-1]))
+	}
+	return nil
 }
 
 // pct returns the q-quantile (0..1) of the sorted latencies in ms.
