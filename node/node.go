@@ -158,6 +158,8 @@ type Node struct {
 	staleReads     atomic.Bool
 	deadTimeout    atomic.Int64 // nanoseconds
 	inflight       sync.WaitGroup
+	applies        applyWaiter // waits for proposed entries (applywait.go)
+	ticks          coarseTicks // deadline checks of waiting writes
 	stop           chan struct{}
 	done           chan struct{}
 	snapDone       chan struct{} // closed when snapshotLoop returns (snapshots.go)

@@ -48,16 +48,20 @@ func (n *Node) write(ctx context.Context, e *fsm.Entry) ([]command.Reply, error)
 	n.mu.Unlock()
 	defer n.inflight.Done()
 
+	if n.IsLeader() {
+		return n.propose(ctx, e) // bounded by WriteTimeout itself
+	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.WriteTimeout)
 	defer cancel()
-	if n.IsLeader() {
-		return n.propose(ctx, e)
-	}
 	if n.redirectWrites.Load() {
 		return nil, n.redirect(ctx)
 	}
 	return n.forward(ctx, e)
 }
+
+// errApplyTimeout: a write stopped waiting for its entry (deadline or
+// context), not knowing whether it was applied.
+var errApplyTimeout = errors.New("timed out waiting for the entry to apply")
 
 // propose stamps e with the cluster time and a random seed, hands it to
 // Raft, waits until the FSM applied it and returns its replies. It fails
@@ -68,21 +72,16 @@ func (n *Node) propose(ctx context.Context, e *fsm.Entry) ([]command.Reply, erro
 		return nil, ErrNoLeader
 	}
 	e.LeaderTimeMs, e.Seed = n.now(), rand.Uint64()
-	enqueue := n.cfg.WriteTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		enqueue = time.Until(dl)
+	deadline := time.Now().Add(n.cfg.WriteTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
 	}
-	f := n.raft.Apply(e.Encode(), enqueue)
-	done := make(chan error, 1)
-	go func() { done <- f.Error() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: timed out waiting for the entry to apply", ErrOutcomeUnknown)
-	}
+	f := n.raft.Apply(e.Encode(), time.Until(deadline))
+	err := n.awaitApply(ctx, f, deadline)
 	switch {
 	case err == nil:
+	case errors.Is(err, errApplyTimeout):
+		return nil, fmt.Errorf("%w: timed out waiting for the entry to apply", ErrOutcomeUnknown)
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout):
 		// Refused before it reached the log.
 		return nil, ErrNoLeader

@@ -90,25 +90,35 @@ func (s *Spec) CheckArity(argc int) bool {
 
 // Keys returns the positions in argv of the command's keys.
 func (s *Spec) Keys(argc int) []int {
-	if s.FirstKey <= 0 || argc <= s.FirstKey {
+	first, last, step, ok := s.keyRange(argc)
+	if !ok {
 		return nil
 	}
-	last := s.LastKey
+	var out []int
+	for i := first; i <= last; i += step {
+		out = append(out, i)
+	}
+	return out
+}
+
+// keyRange returns the argument positions Keys lists: first, first+step,
+// ... up to last; ok is false when there are none.
+func (s *Spec) keyRange(argc int) (first, last, step int, ok bool) {
+	if s.FirstKey <= 0 || argc <= s.FirstKey {
+		return 0, 0, 0, false
+	}
+	last = s.LastKey
 	if last < 0 {
 		last = argc + last
 	}
 	if last >= argc {
 		last = argc - 1
 	}
-	step := s.Step
+	step = s.Step
 	if step <= 0 {
 		step = 1
 	}
-	var out []int
-	for i := s.FirstKey; i <= last; i += step {
-		out = append(out, i)
-	}
-	return out
+	return s.FirstKey, last, step, last >= s.FirstKey
 }
 
 // Table is the command table: the one place that says which commands exist.

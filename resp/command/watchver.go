@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -137,9 +138,24 @@ func WatchesHold(eng *engine.Engine, watches []WatchedKey, nowMs int64) (bool, e
 // same versions.
 func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
 	val := binary.AppendUvarint(nil, index)
-	seen := map[string]bool{}
+	var seen map[string]bool // only for many keys; a few are compared directly
 	var ops []engine.MetaOp
 	add := func(k []byte) {
+		if seen == nil && len(ops) < 8 {
+			for _, op := range ops {
+				if bytes.Equal(op.Key, k) {
+					return
+				}
+			}
+			ops = append(ops, engine.MetaOp{Key: k, Value: val})
+			return
+		}
+		if seen == nil {
+			seen = make(map[string]bool, 2*len(ops))
+			for _, op := range ops {
+				seen[string(op.Key)] = true
+			}
+		}
 		if !seen[string(k)] {
 			seen[string(k)] = true
 			ops = append(ops, engine.MetaOp{Key: k, Value: val})
@@ -171,27 +187,34 @@ func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
 // modifiedKeys returns the keys a write command may modify, or all=true
 // when it cannot name them (no key positions, or keys the table does not
 // cover).
+//
+// The result may share argv's backing array (capacity limited to its
+// length, so appending to it copies); callers must not modify it.
 func modifiedKeys(spec *Spec, argv [][]byte) (keys [][]byte, all bool) {
-	pos := spec.Keys(len(argv))
-	if len(pos) == 0 || spec.Flags&FlagMovableKeys != 0 {
+	first, last, step, ok := spec.keyRange(len(argv))
+	if !ok || spec.Flags&FlagMovableKeys != 0 {
 		return nil, true
 	}
 	switch spec.Name {
 	case "sdiffstore", "sinterstore", "sunionstore", "pfmerge", "bitop",
 		"zrangestore", "geosearchstore", "zunionstore", "zinterstore":
 		// Only the destination changes; the sources are read.
-		return [][]byte{argv[pos[0]]}, false
+		return argv[first : first+1 : first+1], false
 	case "georadius", "georadiusbymember":
 		// STORE / STOREDIST name a destination outside the key triple.
-		keys = [][]byte{argv[pos[0]]}
-		for i := pos[0] + 1; i+1 < len(argv); i++ {
+		keys = [][]byte{argv[first]}
+		for i := first + 1; i+1 < len(argv); i++ {
 			if EqualFold(argv[i], "store") || EqualFold(argv[i], "storedist") {
 				keys = append(keys, argv[i+1])
 			}
 		}
 		return keys, false
 	}
-	for _, p := range pos {
+	if step == 1 {
+		// Consecutive keys (SET, HSET, DEL k1 k2 ...): no copy.
+		return argv[first : last+1 : last+1], false
+	}
+	for p := first; p <= last; p += step {
 		keys = append(keys, argv[p])
 	}
 	return keys, false
