@@ -155,6 +155,8 @@ func openInstance(dbIndex int, k Kind, path string, o *Options, filters *filterS
 			co.SetNativeComparator(newListsComparator())
 		case k == KindZSets && i == cfScore:
 			co.SetNativeComparator(newZSetsScoreComparator())
+		case k == KindStrings && i == cfMeta:
+			setMemtableBloom(co)
 		}
 		if f := filters.forCF(dbIndex, k, i, len(names)-1); f != nil {
 			co.SetCompactionFilter(f)

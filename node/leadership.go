@@ -36,11 +36,17 @@ func (n *Node) watchLeadership() {
 
 // markReady applies the marker entry and opens reads when it is applied.
 func (n *Node) markReady() {
+	term := n.raft.CurrentTerm()
 	e := fsm.Entry{LeaderTimeMs: n.now()}
 	f := n.raft.Apply(e.Encode(), n.cfg.WriteTimeout)
 	if err := f.Error(); err != nil {
 		n.log.Warn("leader marker entry failed", "error", err)
 		return
+	}
+	// The term did not move from before the Apply to after its entry was
+	// applied, so the marker is an entry of that term (soleVoterIndex).
+	if n.raft.CurrentTerm() == term {
+		n.readyTerm.Store(term)
 	}
 	n.mu.Lock()
 	close(n.ready)

@@ -137,6 +137,12 @@ type Node struct {
 	mu      sync.Mutex
 	ready   chan struct{}
 	changed chan struct{} // closed and replaced on every leadership change
+	// readyTerm is the last term whose leader marker entry this node
+	// applied as that term's leader (0: none yet); see soleVoterIndex.
+	readyTerm atomic.Uint64
+	// notSoleAt is 1 + the last log index at which the configuration had
+	// other voters than this node (0: not known); see soleVoterIndex.
+	notSoleAt atomic.Uint64
 
 	// leaderReads and followerReads batch ReadIndex rounds (readindex.go).
 	leaderReads, followerReads *readBatcher

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // ReadTime waits until this node may serve a read and returns the cluster
@@ -13,10 +15,21 @@ import (
 // follows ReadIndex: the leader confirms its leadership with a VerifyLeader
 // round and takes its commit index at the start of that round; a follower
 // asks the leader for that index over node RPC. Either way one round serves
-// every read waiting when it starts (readindex.go). The node then waits
+// every read waiting when it starts (readindex.go); the leader of a
+// one-voter cluster needs no round (soleVoterIndex). The node then waits
 // until its own FSM has applied the index.
 func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
 	if stale || n.staleReads.Load() {
+		return n.now(), nil
+	}
+	if index, ok := n.soleVoterIndex(); ok {
+		if n.fsm.AppliedIndex() < index {
+			wctx, cancel := context.WithTimeout(ctx, n.cfg.ReadTimeout)
+			defer cancel()
+			if err := n.waitApplied(wctx, index); err != nil {
+				return 0, err
+			}
+		}
 		return n.now(), nil
 	}
 	// Fast path, the common case on a ready leader: no timeout of its own
@@ -79,6 +92,55 @@ func (n *Node) readyLeader() bool {
 	default:
 		return false
 	}
+}
+
+// soleVoterIndex returns a read index without a VerifyLeader round and
+// without leaving the caller's goroutine, when this node is a ready leader
+// and the only voter of the latest Raft configuration (a single-node
+// cluster). No other node can then be elected, so the leadership needs no
+// confirmation: hashicorp/raft's VerifyLeader answers at once in that case
+// too (quorum size 1), after a hop through its main loop. ok is false
+// whenever that cannot be shown, and the caller takes the ReadIndex round.
+//
+// The term is read first and last: the node was leader of that one term
+// the whole time in between (a node that stops leading a term never leads
+// it again), its marker entry of that term was applied (readyTerm, so the
+// commit index covers every earlier term's entries), and the configuration
+// was read in between (while leading, only this node appends configuration
+// entries, and the latest one — committed or not — is the one raft counts
+// votes in).
+func (n *Node) soleVoterIndex() (index uint64, ok bool) {
+	term := n.raft.CurrentTerm()
+	if term == 0 || n.readyTerm.Load() != term || n.raft.State() != raft.Leader {
+		return 0, false
+	}
+	// GetConfiguration allocates; a cluster of several voters remembers the
+	// answer until its log grows. A stale "not sole" only costs a round.
+	last := n.raft.LastIndex()
+	if n.notSoleAt.Load() == last+1 {
+		return 0, false
+	}
+	if !soleVoter(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID)) {
+		n.notSoleAt.Store(last + 1)
+		return 0, false
+	}
+	index = n.raft.CommitIndex()
+	if n.raft.State() != raft.Leader || n.raft.CurrentTerm() != term {
+		return 0, false
+	}
+	return index, true
+}
+
+// soleVoter reports whether id is the one and only voter of c.
+func soleVoter(c raft.Configuration, id raft.ServerID) bool {
+	voters, self := 0, false
+	for _, s := range c.Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+			self = self || s.ID == id
+		}
+	}
+	return voters == 1 && self
 }
 
 // leaderRound is one leader ReadIndex round: the commit index, then a
