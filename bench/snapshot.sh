@@ -7,25 +7,29 @@
 #    VALUE_SIZE-byte values, one SET per value, with redis-cli --pipe.
 #    Snapshots every SNAP_EVERY entries keep the Raft log short while it loads.
 # 2. Takes a final snapshot (RAFT SNAPSHOT) and waits for RocksDB to settle.
-# 3. Drops the page cache (root only; otherwise the files are warm for both
-#    measurements, said in the output), then starts a fresh node that joins
-#    the cluster (gossip --join): its log is empty, so the leader sends it the
-#    snapshot. The install time is taken from the follower's log: from the
-#    snapshot store's "creating snapshot" line (the leader started sending) to the
-#    FSM's "restore: snapshot installed" line (data in place, engine
-#    reopened); the end-to-end time from process start is printed too.
-# 4. Drops the page cache again and times `cp -r` of the leader's snapshot
-#    files (the same files the follower received) to a new directory on the
-#    same file system, followed by `sync` (the install fsyncs what it
-#    writes, so cp's data must reach the disk too).
-# 5. Prints both speeds and install/cp (target ≥ 0.80), checks that the
-#    follower has every key, and removes everything it created.
+# 3. Stops the leader and keeps its data directory as a pristine copy. Then,
+#    ROUNDS times, for each binary in BINS: restores the leader from the copy,
+#    starts it, drops the page cache (root only; otherwise the files are warm
+#    for both measurements, said in the output), and starts a fresh node that
+#    joins the cluster (gossip --join): its log is empty, so the leader sends
+#    it the snapshot. The install time is taken from the follower's log: from
+#    the snapshot store's "creating snapshot" line (the leader started
+#    sending) to the FSM's "restore: snapshot installed" line (data in place,
+#    engine reopened), split at hashicorp/raft's "copied to local snapshot"
+#    (stream received and synced) into transfer and post-transfer time.
+# 4. Once per round, drops the page cache again and times `cp -r` of the
+#    leader's snapshot files (the same files the follower received) to a new
+#    directory on the same file system, followed by `sync` (the install
+#    fsyncs what it writes, so cp's data must reach the disk too).
+# 5. Prints every run and install/cp of its round (target ≥ 0.80), checks
+#    that every follower has every key, and removes everything it created.
 #
 # Usage: bench/snapshot.sh   (run `make build` first, or set BIN)
-# Environment: BIN (bin/pikaraft), SNAP_PORT (9860: leader 9860, follower
-# 9861; each also uses +2000, +3000, +4000, +5000, +10001), DATA_MB (2048),
-# VALUE_SIZE (65536), SNAP_EVERY (2048 entries), KEEP_LOGS (file to copy
-# the two node logs to).
+# Environment: BIN (bin/pikaraft), BINS (binaries to compare, interleaved;
+# default BIN; the first one loads the data), ROUNDS (1), SNAP_PORT (9860:
+# leader 9860, follower 9861; each also uses +2000, +3000, +4000, +5000,
+# +10001), DATA_MB (2048), VALUE_SIZE (65536), SNAP_EVERY (2048 entries),
+# KEEP_LOGS (file to copy the node logs of every run to).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,13 +39,16 @@ DATA_MB=${DATA_MB:-2048}
 VALUE_SIZE=${VALUE_SIZE:-65536}
 SNAP_EVERY=${SNAP_EVERY:-2048}
 KEEP_LOGS=${KEEP_LOGS:-}
+BINS=${BINS:-$BIN}
+ROUNDS=${ROUNDS:-1}
 LEADER=$SNAP_PORT
 FOLLOWER=$((SNAP_PORT + 1))
 
 for tool in redis-cli base64 awk du; do
 	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-[ -x "$BIN" ] || { echo "no $BIN (make build)" >&2; exit 1; }
+for b in $BINS; do [ -x "$b" ] || { echo "no $b (make build)" >&2; exit 1; }; done
+BIN=${BINS%% *}
 
 WORK=$(mktemp -d -t pikaraft-snap-XXXXXX)
 free_mb=$(df -Pm "$WORK" | awk 'NR == 2 {print $4}')
@@ -54,8 +61,7 @@ PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [ -n "$KEEP_LOGS" ]; then cat "$WORK"/leader.log "$WORK"/follower.log >"$KEEP_LOGS" 2>/dev/null || true; fi
-	rm -rf "$WORK"
+		rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -77,6 +83,8 @@ wait_up() {
 	echo "node on port $1 did not start" >&2
 	exit 1
 }
+# cpu_ticks prints the user+system CPU time of process $1 in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # logtime prints the Unix time (s, fractional) of the first line of file $1
 # matching $2 (slog's time= field).
 logtime() {
@@ -111,44 +119,112 @@ snap_bytes=$(du -sb "$files" | awk '{print $1}')
 say "newest snapshot: $(awk -v b="$snap_bytes" 'BEGIN{printf "%.0f", b/1048576}') MB in $files"
 df -Pm "$WORK" | awk 'NR == 2 {print "   disk free: " $4 " MB"}'
 
-drop_caches
-say "follower on $FOLLOWER joins; the leader sends it the snapshot"
-start=$(date +%s.%N)
-"$BIN" --port "$FOLLOWER" --node-id follower --data-dir "$WORK/follower" --log-level info \
-	--join "127.0.0.1:$((LEADER + 4000))" >"$WORK/follower.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1800); do
-	grep -q "restore: snapshot installed" "$WORK/follower.log" && break
-	if ! kill -0 "${PIDS[1]}" 2>/dev/null; then tail -20 "$WORK/follower.log" >&2; exit 1; fi
-	sleep 0.1
-done
-grep -q "restore: snapshot installed" "$WORK/follower.log" || { echo "no install within 180 s" >&2; exit 1; }
-end=$(logtime "$WORK/follower.log" "restore: snapshot installed")
-# "creating new snapshot" is raft.FileSnapshotStore's line (older pikaraft).
-begin=$(logtime "$WORK/follower.log" "snapstore: creating snapshot\|creating new snapshot" || true)
-[ -n "$begin" ] || begin=$start
-install=$(awk -v a="$begin" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
-e2e=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
-say "installed: ${install}s from the first snapshot byte (${e2e}s from process start)"
 
-drop_caches
-say "cp -r of the same files + sync"
-cstart=$(date +%s.%N)
-cp -r "$files" "$WORK/cp-copy"
-sync
-cend=$(date +%s.%N)
-cpt=$(awk -v a="$cstart" -v b="$cend" 'BEGIN{printf "%.2f", b-a}')
-rm -rf "$WORK/cp-copy"
+# The loaded leader is kept as a pristine copy so that every install starts
+# from the same data: SSTs (never written in place) are hard-linked, every
+# other file (RocksDB MANIFEST, Raft log, binlog) is copied.
+kill "${PIDS[0]}"
+wait "${PIDS[0]}" 2>/dev/null || true
+PIDS=()
+files=${files#"$WORK/leader/"}
+mv "$WORK/leader" "$WORK/pristine"
+restore_leader() {
+	rm -rf "$WORK/leader"
+	cp -al "$WORK/pristine" "$WORK/leader"
+	find "$WORK/leader" -type f ! -name '*.sst' -print0 |
+		while IFS= read -r -d '' f; do cp -p "$f" "$f.copy" && mv -f "$f.copy" "$f"; done
+}
 
-fkeys=""
-for _ in $(seq 100); do
-	fkeys=$(redis-cli -p "$FOLLOWER" dbsize 2>/dev/null || true)
-	[ "$fkeys" = "$keys" ] && break
-	sleep 0.2
+# install BIN: one snapshot install onto a fresh follower, both nodes
+# running BIN. Appends "install transfer post" (seconds) to $WORK/runs.
+install() {
+	local bin=$1
+	restore_leader
+	rm -rf "$WORK/follower"
+	"$bin" -c "$WORK/leader.conf" --data-dir "$WORK/leader" --log-level info >"$WORK/leader.log" 2>&1 &
+	PIDS=($!)
+	wait_up "$LEADER"
+	sleep 2 # leader elected
+	drop_caches
+	say "follower on $FOLLOWER joins; the leader sends it the snapshot ($bin)"
+	local start end begin copied install transfer post e2e fkeys=""
+	local lcpu0 lcpu1 fcpu
+	lcpu0=$(cpu_ticks "${PIDS[0]}")
+	start=$(date +%s.%N)
+	"$bin" --port "$FOLLOWER" --node-id follower --data-dir "$WORK/follower" --log-level info \
+		--join "127.0.0.1:$((LEADER + 4000))" >"$WORK/follower.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1800); do
+		grep -q "restore: snapshot installed" "$WORK/follower.log" && break
+		if ! kill -0 "${PIDS[1]}" 2>/dev/null; then tail -20 "$WORK/follower.log" >&2; exit 1; fi
+		sleep 0.1
+	done
+	grep -q "restore: snapshot installed" "$WORK/follower.log" || { echo "no install within 180 s" >&2; exit 1; }
+	lcpu1=$(cpu_ticks "${PIDS[0]}")
+	fcpu=$(cpu_ticks "${PIDS[1]}")
+	end=$(logtime "$WORK/follower.log" "restore: snapshot installed")
+	# "creating new snapshot" is raft.FileSnapshotStore's line (older pikaraft).
+	begin=$(logtime "$WORK/follower.log" "snapstore: creating snapshot\|creating new snapshot" || true)
+	[ -n "$begin" ] || begin=$start
+	# hashicorp/raft logs "copied to local snapshot" when the stream is
+	# received and the snapshot store closed (files synced).
+	copied=$(logtime "$WORK/follower.log" "copied to local snapshot" || true)
+	[ -n "$copied" ] || copied=$end
+	install=$(awk -v a="$begin" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
+	transfer=$(awk -v a="$begin" -v b="$copied" 'BEGIN{printf "%.2f", b-a}')
+	post=$(awk -v a="$copied" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
+	e2e=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
+	say "installed: ${install}s from the first snapshot byte (transfer ${transfer}s, then ${post}s; ${e2e}s from process start)"
+	say "CPU during the install: leader $(awk -v t=$((lcpu1 - lcpu0)) 'BEGIN{printf "%.2f", t/100}')s, follower (from its start) $(awk -v t="$fcpu" 'BEGIN{printf "%.2f", t/100}')s"
+	for _ in $(seq 100); do
+		fkeys=$(redis-cli -p "$FOLLOWER" dbsize 2>/dev/null || true)
+		[ "$fkeys" = "$keys" ] && break
+		sleep 0.2
+	done
+	[ "$fkeys" = "$keys" ] || { echo "follower has $fkeys keys, leader $keys" >&2; exit 1; }
+	if [ -n "$KEEP_LOGS" ]; then cat "$WORK"/leader.log "$WORK"/follower.log >>"$KEEP_LOGS" 2>/dev/null || true; fi
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	PIDS=()
+	echo "$install $transfer $post" >>"$WORK/runs"
+}
+
+# copy: cp -r of the snapshot files + sync, cold. Appends seconds to $WORK/cps.
+copy() {
+	drop_caches
+	say "cp -r of the same files + sync"
+	local cstart cend
+	cstart=$(date +%s.%N)
+	cp -r "$WORK/pristine/$files" "$WORK/cp-copy"
+	sync
+	cend=$(date +%s.%N)
+	rm -rf "$WORK/cp-copy"
+	awk -v a="$cstart" -v b="$cend" 'BEGIN{printf "%.2f\n", b-a}' >>"$WORK/cps"
+	say "cp + sync: $(tail -1 "$WORK/cps")s"
+}
+
+[ -n "$KEEP_LOGS" ] && : >"$KEEP_LOGS"
+: >"$WORK/runs"
+: >"$WORK/cps"
+labels=()
+for r in $(seq "$ROUNDS"); do
+	for b in $BINS; do
+		install "$b"
+		labels+=("$r $b")
+	done
+	copy
 done
+
 mb=$(awk -v b="$snap_bytes" 'BEGIN{printf "%.1f", b/1048576}')
-echo "== result ($mb MB snapshot, $keys keys; follower has $fkeys)"
-printf '   %-28s %8ss %8s MB/s\n' "snapshot install" "$install" "$(awk -v b="$mb" -v t="$install" 'BEGIN{printf "%.0f", b/t}')"
-printf '   %-28s %8ss %8s MB/s\n' "cp -r + sync" "$cpt" "$(awk -v b="$mb" -v t="$cpt" 'BEGIN{printf "%.0f", b/t}')"
-printf '   %-28s %8s        (target ≥ 0.80)\n' "install speed / cp speed" "$(awk -v a="$install" -v b="$cpt" 'BEGIN{printf "%.2f", b/a}')"
-[ "$fkeys" = "$keys" ] || { echo "follower has $fkeys keys, leader $keys" >&2; exit 1; }
+echo "== result ($mb MB snapshot, $keys keys; every follower had all keys)"
+printf '   %-5s %-34s %8s %8s %9s %7s %8s %7s\n' round binary install transfer "MB/s" post "cp+sync" ratio
+i=0
+while read -r install transfer post; do
+	set -- ${labels[$i]}
+	cpt=$(sed -n "${1}p" "$WORK/cps")
+	printf '   %-5s %-34s %7ss %7ss %9s %6ss %7ss %7s\n' "$1" "$2" "$install" "$transfer" \
+		"$(awk -v b="$mb" -v t="$transfer" 'BEGIN{printf "%.0f", b/t}')" "$post" "$cpt" \
+		"$(awk -v a="$install" -v b="$cpt" 'BEGIN{printf "%.2f", b/a}')"
+	i=$((i + 1))
+done <"$WORK/runs"
+echo "   ratio = install speed / cp speed of the same round (target ≥ 0.80); MB/s = transfer only"

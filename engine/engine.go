@@ -198,17 +198,31 @@ func Open(path string, o Options) (*Engine, error) {
 	}
 	e := &Engine{path: path, opts: o, filters: newFilterSet()}
 	for i := 0; i < o.Databases; i++ {
-		d := &DB{eng: e, index: i}
-		e.dbs = append(e.dbs, d)
-		for _, k := range Kinds {
-			in, err := openInstance(i, k, instanceDir(path, i, k), &e.opts, e.filters)
-			if err != nil {
-				e.Close()
-				return nil, err
-			}
-			d.inst[k] = in
-			e.filters.attach(i, k, in)
+		e.dbs = append(e.dbs, &DB{eng: e, index: i})
+	}
+	// The instances are independent RocksDB databases: open them at once
+	// (most of an open is waiting for fsyncs of new MANIFEST/OPTIONS files).
+	errs := make([]error, len(e.dbs)*len(Kinds))
+	var wg sync.WaitGroup
+	for i, d := range e.dbs {
+		for j, k := range Kinds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in, err := openInstance(i, k, instanceDir(path, i, k), &e.opts, e.filters)
+				if err != nil {
+					errs[i*len(Kinds)+j] = err
+					return
+				}
+				d.inst[k] = in
+				e.filters.attach(i, k, in)
+			}()
 		}
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		e.Close()
+		return nil, err
 	}
 	return e, nil
 }
@@ -317,20 +331,32 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.filters.detachAll()
-	var errs []error
+	var (
+		errs []error
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+	)
 	for _, d := range e.dbs {
 		for k, in := range d.inst {
-			if in != nil {
+			if in == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() { // instances close independently, like they open
+				defer wg.Done()
 				in.mu.Lock()
 				if err := e.wal.forget(in); err != nil {
+					mu.Lock()
 					errs = append(errs, err)
+					mu.Unlock()
 				}
 				in.close()
 				in.mu.Unlock()
 				d.inst[k] = nil
-			}
+			}()
 		}
 	}
+	wg.Wait()
 	if e.opts.cache != nil {
 		e.opts.cache.Destroy()
 	}

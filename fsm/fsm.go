@@ -45,6 +45,7 @@ type FSM struct {
 	onApply atomic.Pointer[func(db int, cmds [][][]byte)]
 
 	files SnapshotFiles // unpacked snapshots (snapshot_files.go); may be nil
+	sums  *sumCache     // CRC-32C of SSTs already checksummed (sumcache.go)
 }
 
 // SetOnApply makes the FSM call fn, on its own goroutine, after each entry
@@ -67,7 +68,7 @@ type Config struct {
 // New returns an FSM that applies entries to eng, which must be open at
 // cfg.Path.
 func New(eng *engine.Engine, cfg Config) *FSM {
-	f := &FSM{path: cfg.Path, opts: cfg.Options, log: cfg.Logger, advance: make(chan struct{})}
+	f := &FSM{path: cfg.Path, opts: cfg.Options, log: cfg.Logger, advance: make(chan struct{}), sums: newSumCache()}
 	if f.log == nil {
 		f.log = slog.Default()
 	}

@@ -18,17 +18,22 @@ import (
 )
 
 // Directories next to the data directory used while a snapshot is restored:
-// the archive is unpacked into <db-path>.restore, verified, and swapped in by
-// renaming <db-path> to <db-path>.old and <db-path>.restore to <db-path>.
+// the archive is unpacked into <db-path>.restore and swapped in by renaming
+// <db-path> to <db-path>.prev and <db-path>.restore to <db-path>. Once the
+// new data opened at the snapshot's position, <db-path>.prev is renamed to
+// <db-path>.old and removed; until then a crash rolls back to it (OpenEngine).
 const (
 	restoreSuffix = ".restore"
+	prevSuffix    = ".prev"
 	oldSuffix     = ".old"
 )
 
 // Restore replaces the engine's data with a snapshot archive: receive into a
-// temporary directory next to the data directory, verify sizes, checksums
-// and the applied position, close the engine, swap the directories by
-// rename, reopen. Raft calls it on the FSM goroutine, with no Apply running.
+// temporary directory next to the data directory, verify sizes and
+// checksums, close the engine, swap the directories by rename, reopen and
+// check the applied position (rolling back to the old data if the new data
+// does not open at the manifest's position). Raft calls it on the FSM
+// goroutine, with no Apply running.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	tmp := f.path + restoreSuffix
@@ -36,23 +41,19 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("restore: clear %s: %w", tmp, err)
 	}
 	m, err := f.receiveOrLink(rc, tmp)
-	if err == nil {
-		start := time.Now()
-		err = verifyEngine(tmp, f.opts, m)
-		f.log.Info("restore: received data checked", "elapsed", time.Since(start).Round(time.Millisecond).String())
-	}
 	if err != nil {
 		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
 	start := time.Now()
 	f.eng.Load().HotCache().BeginAll() // the cached values go with the old data
-	err = f.swap(tmp)
+	err = f.swap(tmp, m)
 	f.endWrites()
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	f.log.Info("restore: engine reopened", "elapsed", time.Since(start).Round(time.Millisecond).String())
+	start = time.Now()
 	f.leaderTime.Store(m.LeaderTimeMs)
 	f.eng.Load().SetExpiryHorizon(m.LeaderTimeMs)
 	f.applied.Store(m.Index)
@@ -61,7 +62,8 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	close(f.advance)
 	f.advance = make(chan struct{})
 	f.mu.Unlock()
-	f.log.Info("restore: snapshot installed", "index", m.Index, "applied", m.Applied.Index, "bytes", m.Bytes)
+	f.log.Info("restore: snapshot installed", "index", m.Index, "applied", m.Applied.Index, "bytes", m.Bytes,
+		"observer", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 
@@ -172,53 +174,80 @@ func checkSums(tr *tar.Reader, h *tar.Header, m *Manifest, got map[string]fileSu
 	return nil
 }
 
-// verifyEngine opens the received directory and checks its applied position.
-func verifyEngine(dir string, opts engine.Options, m *Manifest) error {
-	e, err := engine.Open(dir, opts)
-	if err != nil {
-		return fmt.Errorf("open received data: %w", err)
-	}
-	got := e.Applied()
-	if err := e.Close(); err != nil {
-		return fmt.Errorf("close received data: %w", err)
-	}
-	if got != m.Applied {
-		return fmt.Errorf("received data is at position %+v, manifest says %+v", got, m.Applied)
-	}
-	return nil
-}
-
-// swap closes the engine, moves tmp into place and reopens it, holding
-// the engine guard (see AcquireEngine) so that no reader uses the engine
-// while it is closed.
-func (f *FSM) swap(tmp string) error {
-	old := f.path + oldSuffix
+// swap closes the engine, moves tmp into place and opens it, holding the
+// engine guard (see AcquireEngine) so that no reader uses the engine while
+// it is closed. The new data must open at the manifest's applied position;
+// if it does not, the old data is put back and reopened.
+func (f *FSM) swap(tmp string, m *Manifest) error {
+	prev, old := f.path+prevSuffix, f.path+oldSuffix
 	f.swapMu.Lock()
 	defer f.swapMu.Unlock()
-	if err := f.eng.Load().Close(); err != nil {
-		return fmt.Errorf("close engine: %w", err)
+	if _, err := os.Stat(prev); err == nil {
+		return fmt.Errorf("%s exists: an earlier restore was not finished", prev)
 	}
 	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("clear %s: %w", old, err)
 	}
-	if err := os.Rename(f.path, old); err != nil {
-		return fmt.Errorf("move old data aside: %w", err)
+	if err := f.eng.Load().Close(); err != nil {
+		return fmt.Errorf("close engine: %w", err)
+	}
+	if err := os.Rename(f.path, prev); err != nil {
+		return f.reopen(fmt.Errorf("move old data aside: %w", err))
 	}
 	if err := os.Rename(tmp, f.path); err != nil {
-		return fmt.Errorf("move received data in place: %w", err)
+		return f.rollBack(tmp, fmt.Errorf("move received data in place: %w", err))
 	}
 	if err := syncDir(filepath.Dir(f.path)); err != nil {
-		return err
+		return f.rollBack(tmp, err)
 	}
 	eng, err := engine.Open(f.path, f.opts)
 	if err != nil {
-		return fmt.Errorf("reopen engine: %w", err)
+		return f.rollBack(tmp, fmt.Errorf("open received data: %w", err))
+	}
+	if got := eng.Applied(); got != m.Applied {
+		_ = eng.Close()
+		return f.rollBack(tmp, fmt.Errorf("received data is at position %+v, manifest says %+v", got, m.Applied))
 	}
 	f.eng.Store(eng)
+	// The new data is proven: the old data becomes garbage (a crash from
+	// here on keeps the new data, see OpenEngine).
+	if err := os.Rename(prev, old); err != nil {
+		f.log.Warn("restore: keep old data", "dir", prev, "error", err)
+		return nil
+	}
 	if err := os.RemoveAll(old); err != nil {
 		f.log.Warn("restore: remove old data", "dir", old, "error", err)
 	}
 	return nil
+}
+
+// rollBack puts the old data (<db-path>.prev) back after a failed swap,
+// moving whatever is at the data path to tmp, removes tmp, and reopens the
+// old data. It returns cause (with any error of the roll back).
+func (f *FSM) rollBack(tmp string, cause error) error {
+	if _, err := os.Stat(f.path); err == nil {
+		if err := os.Rename(f.path, tmp); err != nil {
+			return errors.Join(cause, fmt.Errorf("roll back: move received data away: %w", err))
+		}
+	}
+	if err := os.Rename(f.path+prevSuffix, f.path); err != nil {
+		return errors.Join(cause, fmt.Errorf("roll back: move old data back: %w", err))
+	}
+	if err := os.RemoveAll(tmp); err != nil {
+		f.log.Warn("restore: remove refused data", "dir", tmp, "error", err)
+	}
+	return f.reopen(cause)
+}
+
+// reopen opens the data path again after a failed swap and returns cause
+// (with the open's error, if any).
+func (f *FSM) reopen(cause error) error {
+	eng, err := engine.Open(f.path, f.opts)
+	if err != nil {
+		return errors.Join(cause, fmt.Errorf("reopen old data: %w", err))
+	}
+	f.eng.Store(eng)
+	return cause
 }
 
 func syncDir(dir string) error {
@@ -236,7 +265,24 @@ func syncDir(dir string) error {
 // OpenEngine opens the engine at path after finishing or rolling back a
 // restore that a crash interrupted, and removes stale checkpoints.
 func OpenEngine(path string, opts engine.Options) (*engine.Engine, error) {
-	old := path + oldSuffix
+	prev, old := path+prevSuffix, path+oldSuffix
+	if _, err := os.Stat(prev); err == nil {
+		// A restore swapped in new data but a crash came before it was
+		// proven to open at the snapshot's position: roll back to the old
+		// data. The node restores the snapshot again (it is in the
+		// snapshot store) if the engine is behind it.
+		if _, err := os.Stat(path); err == nil {
+			if err := os.RemoveAll(path + restoreSuffix); err != nil {
+				return nil, fmt.Errorf("remove %s: %w", path+restoreSuffix, err)
+			}
+			if err := os.Rename(path, path+restoreSuffix); err != nil {
+				return nil, fmt.Errorf("roll back unfinished restore: %w", err)
+			}
+		}
+		if err := os.Rename(prev, path); err != nil {
+			return nil, fmt.Errorf("roll back unfinished restore: %w", err)
+		}
+	}
 	if _, err := os.Stat(old); err == nil {
 		if _, err := os.Stat(path); err == nil {
 			// The swap finished; only the cleanup was lost.

@@ -42,7 +42,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	f.log.Info("snapshot: checkpoint taken", "index", m.Index, "applied", m.Applied.Index, "dir", dir)
-	return &snapshot{dir: dir, manifest: m, log: f.log}, nil
+	return &snapshot{dir: dir, manifest: m, log: f.log, sums: f.sums}, nil
 }
 
 // snapshotDirInfix names checkpoint directories next to the data directory
@@ -54,6 +54,7 @@ type snapshot struct {
 	dir      string
 	manifest Manifest
 	log      *slog.Logger
+	sums     *sumCache // CRCs of SSTs read for earlier snapshots (nil: none)
 }
 
 // Persist streams the checkpoint as a tar archive into sink, or, if sink

@@ -54,11 +54,16 @@ func (s *snapshot) link(sink linkSink) error {
 	p := newProgress(s.log, "snapshot: linking", total)
 	buf := make([]byte, 1<<20)
 	sums := make([]fileSum, 0, len(files))
+	seen := map[fileID]bool{}
+	var read int64
 	for _, df := range files {
 		src := filepath.Join(s.dir, filepath.FromSlash(df.rel))
-		sum, err := checksumFile(src, df.rel, buf)
+		sum, wasRead, err := s.sums.checksum(src, df.rel, buf, seen)
 		if err != nil {
 			return err
+		}
+		if wasRead {
+			read += sum.Size
 		}
 		if sum.Size != df.size {
 			return fmt.Errorf("%s changed size from %d to %d bytes", df.rel, df.size, sum.Size)
@@ -76,7 +81,9 @@ func (s *snapshot) link(sink linkSink) error {
 	if err := sink.WriteFile(sumsName, raw); err != nil {
 		return err
 	}
+	s.sums.keep(seen)
 	p.done()
+	s.log.Info("snapshot: checksums", "bytes_read", read, "bytes_cached", total-read)
 	return nil
 }
 

@@ -95,3 +95,50 @@ func TestClusterFollowerCatchesUpBySnapshot(t *testing.T) {
 	require.Equal(t, "x", fc.Get(context.Background(), "last").Val())
 	t.Logf("follower caught up in %s", time.Since(start).Round(time.Millisecond))
 }
+
+// A follower killed (SIGKILL) while it installs a snapshot — during the
+// transfer, and just before the swap of its data directory — ends with the
+// old data or the new, never a mix: restarted, it finishes or redoes the
+// install and has every key.
+func TestFollowerKilledDuringSnapshotInstall(t *testing.T) {
+	c := nodetest.StartCluster(t, 3, nodetest.Options{Config: snapshotConfig})
+	leader := c.WaitLeader(10 * time.Second)
+	lc := c.Nodes[leader].Client()
+	defer lc.Close()
+	setKeys(t, lc, "before", 0, 1000)
+	f := (leader + 1) % 3
+	follower := c.Nodes[f]
+	follower.SetArgs()
+
+	written := 0
+	for _, point := range []string{"snapstore: creating snapshot", "restore: linking done"} {
+		follower.Stop()
+		compactions := strings.Count(c.Nodes[leader].Log(), "compacting logs")
+		setKeys(t, lc, "key", written, written+30_000)
+		written += 30_000
+		require.Eventually(t, func() bool {
+			return strings.Count(c.Nodes[leader].Log(), "compacting logs") > compactions
+		}, 30*time.Second, 100*time.Millisecond, "the leader compacts its log past the follower")
+
+		seen := strings.Count(follower.Log(), point)
+		installed := strings.Count(follower.Log(), "restore: snapshot installed")
+		follower.Restart()
+		require.Eventually(t, func() bool { return strings.Count(follower.Log(), point) > seen },
+			60*time.Second, 2*time.Millisecond, "the follower reaches %q", point)
+		follower.Kill()
+		done := strings.Count(follower.Log(), "restore: snapshot installed") > installed
+		t.Logf("killed node %d at %q (install finished before the kill: %v)", f, point, done)
+
+		follower.Restart()
+		fc := follower.Client()
+		want, err := lc.DBSize(context.Background()).Result()
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			n, err := fc.DBSize(context.Background()).Result()
+			return err == nil && n == want
+		}, 60*time.Second, 100*time.Millisecond, "the restarted follower has as many keys as the leader (%d)", want)
+		checkKeys(t, fc, "before", 0, 1000)
+		checkKeys(t, fc, "key", 0, written)
+		fc.Close()
+	}
+}

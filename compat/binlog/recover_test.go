@@ -1,6 +1,7 @@
 package binlog
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -175,4 +176,36 @@ func TestResetLikeFullSync(t *testing.T) {
 	require.Equal(t, uint64(501), it.Index)
 	require.Equal(t, uint32(3), it.Filenum)
 	require.Equal(t, uint64(70000), it.Offset)
+}
+
+// paddingReference is Binlog::AppendPadding written the plain way: per
+// block (at most BlockSize) a type-6 record of '*', a remainder shorter
+// than a header as zeros.
+func paddingReference(n uint64, t uint32) []byte {
+	var out []byte
+	for left := n; left > 0; {
+		size := min(left, BlockSize)
+		if size < RecordHeaderSize {
+			out = append(out, make([]byte, size)...)
+			break
+		}
+		out = append(out, hdr(int(size)-RecordHeaderSize, t, recBad)...)
+		out = append(out, bytes.Repeat([]byte("*"), int(size)-RecordHeaderSize)...)
+		left -= size
+	}
+	return out
+}
+
+func TestResetPaddingBytes(t *testing.T) {
+	sizes := []uint64{0, 1, 7, 8, 9, BlockSize - 1, BlockSize, BlockSize + 5, BlockSize + 8,
+		16*BlockSize - 3, 16 * BlockSize, 16*BlockSize + 7, 16*BlockSize + 100, 37*BlockSize + 4321}
+	for _, n := range sizes {
+		dir := t.TempDir()
+		w := openW(t, dir, Options{})
+		require.NoError(t, w.Reset(Position{2, n}, 1, 9, tm))
+		require.NoError(t, w.Close())
+		got := readFile(t, dir, 2)
+		require.Equal(t, len(paddingReference(n, tm)), len(got), "n=%d", n)
+		require.True(t, bytes.Equal(paddingReference(n, tm), got), "n=%d", n)
+	}
 }

@@ -1,10 +1,10 @@
 package binlog
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // Reset starts a new binlog position the way a Pika replica does after a
@@ -38,8 +38,7 @@ func (w *Writer) Reset(pos Position, term uint32, index uint64, t uint32) error 
 	if err != nil {
 		return fmt.Errorf("binlog: reset: %w", err)
 	}
-	pad := paddingRecords(pos.Offset, t)
-	if _, err := f.WriteAt(pad, 0); err != nil {
+	if err := writePadding(f, pos.Offset, t); err != nil {
 		f.Close()
 		return fmt.Errorf("binlog: reset: write padding: %w", err)
 	}
@@ -50,24 +49,41 @@ func (w *Writer) Reset(pos Position, term uint32, index uint64, t uint32) error 
 	return w.mf.save(w.last)
 }
 
-// paddingRecords returns n bytes of padding as Binlog::AppendPadding writes
-// them: per block a type-6 record of '*' filling it, a remainder shorter
-// than a header as zeros.
-func paddingRecords(n uint64, t uint32) []byte {
-	out := make([]byte, 0, n)
-	for left := n; left > 0; {
-		size := left
-		if size > BlockSize {
-			size = BlockSize
+// writePadding writes n bytes of padding at the start of f as
+// Binlog::AppendPadding writes them: per block a type-6 record of '*'
+// filling it, a remainder shorter than a header as zeros. Every full block
+// is the same record, so it writes them from one 1 MB template instead of
+// building all n bytes (up to binlog-file-size) in memory.
+func writePadding(f *os.File, n uint64, t uint32) error {
+	const blocksPerWrite = 16
+	block := paddingRecord(BlockSize, t)
+	chunk := bytes.Repeat(block, blocksPerWrite)
+	var off uint64
+	for n-off >= BlockSize {
+		k := min((n-off)/BlockSize, blocksPerWrite)
+		if _, err := f.WriteAt(chunk[:k*BlockSize], int64(off)); err != nil {
+			return err
 		}
-		if size < RecordHeaderSize {
-			out = append(out, zeroPad[:size]...)
-			break
+		off += k * BlockSize
+	}
+	if tail := n - off; tail > 0 {
+		if _, err := f.WriteAt(paddingRecord(tail, t), int64(off)); err != nil {
+			return err
 		}
-		body := int(size) - RecordHeaderSize
-		out = appendRecordHeader(out, body, t, recBad)
-		out = append(out, strings.Repeat("*", body)...)
-		left -= size
+	}
+	return nil
+}
+
+// paddingRecord returns one block's padding of size bytes (≤ BlockSize):
+// a type-6 record of '*', or zeros if size is shorter than a header.
+func paddingRecord(size uint64, t uint32) []byte {
+	out := make([]byte, size)
+	if size < RecordHeaderSize {
+		return out
+	}
+	putRecordHeader(out, int(size)-RecordHeaderSize, t, recBad)
+	for i := RecordHeaderSize; i < len(out); i++ {
+		out[i] = '*'
 	}
 	return out
 }

@@ -42,8 +42,8 @@ func (s *Sink) ID() string { return s.meta.ID }
 
 // Write takes the next bytes of the snapshot's tar stream.
 func (s *Sink) Write(p []byte) (int, error) {
-	if s.finished || s.linking {
-		return 0, errors.New("snapstore: write to a closed or file-based sink")
+	if s.finished || s.linking || (s.streaming && s.pw == nil) {
+		return 0, errors.New("snapstore: write to a closed, file-based or read-from sink")
 	}
 	if !s.streaming {
 		s.streaming = true
@@ -58,10 +58,38 @@ func (s *Sink) Write(p []byte) (int, error) {
 	return s.pw.Write(p)
 }
 
+// ReadFrom reads the whole tar stream from r and unpacks it (io.Copy uses
+// it: hashicorp/raft copies the leader's stream into the sink that way),
+// without the pipe and goroutine hand-off of Write.
+func (s *Sink) ReadFrom(r io.Reader) (int64, error) {
+	if s.finished || s.linking || s.streaming {
+		return 0, errors.New("snapstore: read into a closed, file-based or streaming sink")
+	}
+	s.streaming = true
+	s.unpacked = make(chan error, 1)
+	cr := &countingReader{r: r}
+	err := s.unpack(cr)
+	s.unpacked <- err
+	return cr.n, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // unpack writes every member of the tar stream r under files/.
 func (s *Sink) unpack(r io.Reader) error {
 	tr := tar.NewReader(r)
-	buf := make([]byte, copyBuffer)
+	w := newFileWriter()
+	defer w.stop()
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -77,8 +105,7 @@ func (s *Sink) unpack(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		hash := crc32.New(castagnoli)
-		n, err := io.CopyBuffer(io.MultiWriter(f, hash), tr, buf)
+		n, crc, err := w.copy(f, tr)
 		if err == nil {
 			// Start writing the file back now; Close waits for it.
 			err = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
@@ -89,7 +116,7 @@ func (s *Sink) unpack(r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("snapstore: write %s: %w", h.Name, err)
 		}
-		s.meta.Members = append(s.meta.Members, Member{Name: h.Name, Size: n, CRC32C: hash.Sum32(), HasCRC: true})
+		s.meta.Members = append(s.meta.Members, Member{Name: h.Name, Size: n, CRC32C: crc, HasCRC: true})
 	}
 	// Padding after the end-of-archive marker.
 	_, err := io.Copy(io.Discard, r)
@@ -199,7 +226,9 @@ func (s *Sink) Close() error {
 
 func (s *Sink) finish() error {
 	if s.streaming {
-		s.pw.Close()
+		if s.pw != nil {
+			s.pw.Close()
+		}
 		if err := <-s.unpacked; err != nil {
 			return err
 		}
@@ -249,7 +278,9 @@ func (s *Sink) Cancel() error {
 	}
 	s.finished = true
 	if s.streaming {
-		s.pw.CloseWithError(errors.New("snapstore: snapshot cancelled"))
+		if s.pw != nil {
+			s.pw.CloseWithError(errors.New("snapstore: snapshot cancelled"))
+		}
 		<-s.unpacked
 	}
 	if err := os.RemoveAll(s.tmp); err != nil {
