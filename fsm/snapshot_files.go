@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/pikaraft/pikaraft/fsm/snapstore"
 )
@@ -129,6 +131,7 @@ func linkSnapshot(src string, members []snapstore.Member, m *Manifest, dir strin
 	p := newProgress(log, "restore: linking", m.Bytes)
 	buf := make([]byte, 1<<20)
 	made := map[string]bool{}
+	var copies []func() error
 	for _, w := range want {
 		mb, ok := byName[dataPrefix+w.Name]
 		if !ok {
@@ -152,27 +155,59 @@ func linkSnapshot(src string, members []snapstore.Member, m *Manifest, dir strin
 			}
 			made[d] = true
 		}
-		if err := placeFile(from, to, strings.HasSuffix(w.Name, ".sst"), buf); err != nil {
-			return fmt.Errorf("restore %s: %w", w.Name, err)
+		if strings.HasSuffix(w.Name, ".sst") && os.Link(from, to) == nil {
+			p.add(w.Size)
+			continue
 		}
+		copies = append(copies, func() error {
+			if err := copyFileSynced(from, to); err != nil {
+				return fmt.Errorf("restore %s: %w", w.Name, err)
+			}
+			return nil
+		})
 		p.add(w.Size)
 	}
+	// The copies (CURRENT, MANIFEST, OPTIONS, WAL of every instance) and
+	// the directory syncs each wait for an fsync: run them at once.
+	if err := parallel(copies); err != nil {
+		return err
+	}
+	syncs := make([]func() error, 0, len(made))
+	synced := map[string]bool{}
 	for d := range made {
-		for ; len(d) > len(dir); d = filepath.Dir(d) {
-			if err := syncDir(d); err != nil {
-				return err
-			}
+		for ; len(d) > len(dir) && !synced[d]; d = filepath.Dir(d) {
+			synced[d] = true
+			sd := d
+			syncs = append(syncs, func() error { return syncDir(sd) })
 		}
+	}
+	if err := parallel(syncs); err != nil {
+		return err
 	}
 	p.done()
 	return syncDir(dir)
 }
 
-// placeFile hard-links (link) or copies from to a new file to, synced.
-func placeFile(from, to string, link bool, buf []byte) error {
-	if link && os.Link(from, to) == nil {
-		return nil
+// parallel runs fns, at most 8 at a time, and returns their errors.
+func parallel(fns []func() error) error {
+	errs := make([]error, len(fns))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+			<-sem
+		}()
 	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// copyFileSynced copies from to a new file to and fsyncs it.
+func copyFileSynced(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
@@ -182,7 +217,7 @@ func placeFile(from, to string, link bool, buf []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.CopyBuffer(out, in, buf)
+	_, err = io.CopyBuffer(out, in, make([]byte, 256<<10))
 	if err == nil {
 		err = out.Sync()
 	}

@@ -27,6 +27,11 @@ func TestRemovedLeaderServesAgainWhenAddedBack(t *testing.T) {
 	id := fmt.Sprintf("n%d", f+1)
 
 	require.NoError(t, fc.Set(ctx, "before", "1", 0).Err())
+	// Remove the leader only once both others follow it: with one of them
+	// still starting, the two voters left would have no quorum.
+	for _, o := range followers(c, f) {
+		waitFollowsLeader(t, c, o, f)
+	}
 	require.NoError(t, fc.Do(ctx, "raft", "remove", id).Err())
 	leader := c.WaitLeader(20*time.Second, f)
 	lc := c.Nodes[leader].Client()

@@ -13,13 +13,14 @@ import (
 
 // Periodic Raft snapshots are taken here, not by hashicorp/raft (whose own
 // threshold is set out of reach in raftConfig), so that the memtables can
-// be flushed first. hashicorp/raft calls FSM.Snapshot on the goroutine that
+// be flushed (and the binlog fsynced) first. hashicorp/raft calls FSM.Snapshot on the goroutine that
 // applies entries, and the snapshot's engine checkpoint flushes every
 // memtable while it holds every writer: with 64 MB memtables that stopped
 // all writes for hundreds of milliseconds (306 ms after 200k SETs,
 // docs/BENCHMARKS.md "Write latency tail"). Flushed beforehand, concurrently
 // with the writes, the checkpoint only has the last few milliseconds of
-// writes left to flush.
+// writes left to flush. Likewise the binlog's fsync in FSM.Snapshot, which
+// could find up to 30 s of writes not yet on disk.
 //
 // The schedule is hashicorp/raft's: every SnapshotInterval to twice that,
 // a snapshot if the log holds SnapshotThreshold entries past the last one.
@@ -81,13 +82,14 @@ func (n *Node) snapshotDue() bool {
 	return last > snap && last-snap >= n.snapshotThreshold()
 }
 
-// takeSnapshot flushes the engine's memtables, then has Raft take a
-// snapshot (which checkpoints the engine on the apply goroutine).
+// takeSnapshot flushes the engine's memtables and fsyncs the binlog
+// (FSM.PrepareSnapshot), then has Raft take a snapshot (which checkpoints
+// the engine on the apply goroutine).
 func (n *Node) takeSnapshot() error {
 	start := time.Now()
-	if err := n.fsm.Engine().FlushMemtables(); err != nil {
-		// Only slower without it: the checkpoint flushes what is left.
-		n.log.Warn("snapshot: flushing memtables first failed", "error", err)
+	if err := n.fsm.PrepareSnapshot(); err != nil {
+		// Only slower without it: the snapshot writes what is left.
+		n.log.Warn("snapshot: preparing (memtable flush, binlog fsync) failed", "error", err)
 	}
 	flushed := time.Since(start)
 	if err := n.raft.Snapshot().Error(); err != nil {

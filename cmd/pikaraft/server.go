@@ -33,7 +33,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		ClusterName:     conf.String("cluster-name"),
 		Shutdown:        shutdown,
 		Logger:          log,
-		PipelineWrites:  32,
+		PipelineWrites:  256,
 	}, n, conf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resp server: %w", err)

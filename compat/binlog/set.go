@@ -94,6 +94,18 @@ func (s *Set) Sync() error {
 	return errors.Join(errs...)
 }
 
+// SyncWritten fsyncs what every writer has written so far without holding
+// the writers (Writer.SyncWritten).
+func (s *Set) SyncWritten() error {
+	var errs []error
+	for _, w := range s.writers {
+		if err := w.SyncWritten(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close closes every writer.
 func (s *Set) Close() error {
 	var errs []error

@@ -3,7 +3,9 @@ package snapstore
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -154,4 +156,16 @@ func TestReadFromRefusesBadStreams(t *testing.T) {
 	require.NoError(t, ok.Close())
 	_, raw, _ := readAll(t, s, ok.ID())
 	require.Equal(t, archive, raw)
+}
+
+func TestReceivingIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := New(t.TempDir(), 2, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	archive := tarOf(t, testMembers())
+	sink := create(t, s, 7)
+	_, err = sink.ReadFrom(bytes.NewReader(archive))
+	require.NoError(t, err)
+	require.NoError(t, sink.Close())
+	require.Contains(t, logs.String(), fmt.Sprintf(`msg="snapstore: snapshot received" id=%s bytes=%d files=5`, sink.ID(), len(archive)))
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -87,7 +89,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // unpack writes every member of the tar stream r under files/.
 func (s *Sink) unpack(r io.Reader) error {
-	tr := tar.NewReader(r)
+	p := &progress{r: r, log: s.store.log, id: s.meta.ID, start: time.Now()}
+	p.last = p.start
+	tr := tar.NewReader(p)
 	w := newFileWriter()
 	defer w.stop()
 	for {
@@ -119,8 +123,39 @@ func (s *Sink) unpack(r io.Reader) error {
 		s.meta.Members = append(s.meta.Members, Member{Name: h.Name, Size: n, CRC32C: crc, HasCRC: true})
 	}
 	// Padding after the end-of-archive marker.
-	_, err := io.Copy(io.Discard, r)
-	return err
+	if _, err := io.Copy(io.Discard, p); err != nil {
+		return err
+	}
+	p.done(len(s.meta.Members))
+	return nil
+}
+
+// progress counts the bytes of a snapshot stream and logs how far it got
+// every few seconds, and the rate at the end.
+type progress struct {
+	r     io.Reader
+	log   *slog.Logger
+	id    string
+	n     int64
+	start time.Time
+	last  time.Time
+}
+
+func (p *progress) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if now := time.Now(); now.Sub(p.last) >= 5*time.Second {
+		p.last = now
+		p.log.Info("snapstore: receiving snapshot", "id", p.id, "bytes_done", p.n,
+			"elapsed", now.Sub(p.start).Round(time.Millisecond).String())
+	}
+	return n, err
+}
+
+func (p *progress) done(files int) {
+	el := time.Since(p.start)
+	p.log.Info("snapstore: snapshot received", "id", p.id, "bytes", p.n, "files", files,
+		"elapsed", el.Round(time.Millisecond).String(), "mb_per_s", int(float64(p.n)/(1<<20)/max(el.Seconds(), 1e-3)))
 }
 
 // create makes the file for member name under files/, refusing names that
