@@ -160,7 +160,7 @@ func linkSnapshot(src string, members []snapstore.Member, m *Manifest, dir strin
 			continue
 		}
 		copies = append(copies, func() error {
-			if err := copyFileSynced(from, to); err != nil {
+			if err := snapstore.CopyFile(from, to, true); err != nil {
 				return fmt.Errorf("restore %s: %w", w.Name, err)
 			}
 			return nil
@@ -204,25 +204,4 @@ func parallel(fns []func() error) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// copyFileSynced copies from to a new file to and fsyncs it.
-func copyFileSynced(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.CopyBuffer(out, in, make([]byte, 256<<10))
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -202,7 +202,7 @@ func (s *Sink) LinkFile(name, src string) error {
 		return err
 	}
 	if err := os.Link(src, dst); err != nil {
-		if err := copyFile(src, dst); err != nil {
+		if err := CopyFile(src, dst, false); err != nil {
 			return fmt.Errorf("snapstore: add %s: %w", name, err)
 		}
 	}
@@ -340,8 +340,9 @@ func syncPath(p string) error {
 	return nil
 }
 
-// copyFile copies src to a new file dst.
-func copyFile(src, dst string) error {
+// CopyFile copies src to a new file dst (which must not exist), and
+// fsyncs dst when sync is set.
+func CopyFile(src, dst string, sync bool) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -352,6 +353,9 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	_, err = io.CopyBuffer(out, in, make([]byte, copyBuffer))
+	if err == nil && sync {
+		err = out.Sync()
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
