@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/fsm/snapstore"
 )
 
 // Directories next to the data directory used while a snapshot is restored:
@@ -197,7 +198,7 @@ func (f *FSM) swap(tmp string, m *Manifest) error {
 	if err := os.Rename(tmp, f.path); err != nil {
 		return f.rollBack(tmp, fmt.Errorf("move received data in place: %w", err))
 	}
-	if err := syncDir(filepath.Dir(f.path)); err != nil {
+	if err := snapstore.SyncPath(filepath.Dir(f.path)); err != nil {
 		return f.rollBack(tmp, err)
 	}
 	eng, err := engine.Open(f.path, f.opts)
@@ -248,18 +249,6 @@ func (f *FSM) reopen(cause error) error {
 	}
 	f.eng.Store(eng)
 	return cause
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
 
 // OpenEngine opens the engine at path after finishing or rolling back a

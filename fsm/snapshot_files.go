@@ -178,14 +178,14 @@ func linkSnapshot(src string, members []snapstore.Member, m *Manifest, dir strin
 		for ; len(d) > len(dir) && !synced[d]; d = filepath.Dir(d) {
 			synced[d] = true
 			sd := d
-			syncs = append(syncs, func() error { return syncDir(sd) })
+			syncs = append(syncs, func() error { return snapstore.SyncPath(sd) })
 		}
 	}
 	if err := parallel(syncs); err != nil {
 		return err
 	}
 	p.done()
-	return syncDir(dir)
+	return snapstore.SyncPath(dir)
 }
 
 // parallel runs fns, at most 8 at a time, and returns their errors.

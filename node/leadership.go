@@ -73,16 +73,21 @@ func (n *Node) waitLeader(ctx context.Context) error {
 	}
 }
 
+// readyChan returns the channel closed once this node is a ready leader
+// of its current term (see watchLeadership).
+func (n *Node) readyChan() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ready
+}
+
 // waitReady waits until this node is a ready leader (see watchLeadership).
 func (n *Node) waitReady(ctx context.Context) error {
 	if err := n.waitLeader(ctx); err != nil {
 		return ErrReadNotLeader
 	}
-	n.mu.Lock()
-	ready := n.ready
-	n.mu.Unlock()
 	select {
-	case <-ready:
+	case <-n.readyChan():
 		return nil
 	case <-ctx.Done():
 		return ErrReadNotLeader

@@ -12,6 +12,8 @@ import (
 	wal "github.com/hashicorp/raft-wal"
 	"github.com/hashicorp/raft-wal/migrate"
 	"go.etcd.io/bbolt"
+
+	"github.com/pikaraft/pikaraft/fsm/snapstore"
 )
 
 // Offline migration of a stopped node's Raft log from raft.db (bolt) to
@@ -87,8 +89,8 @@ func MigrateBoltToWAL(raftDir string) (MigrationResult, error) {
 	if err := os.Rename(boltPath, filepath.Join(raftDir, boltMigrated)); err != nil {
 		return MigrationResult{}, fmt.Errorf("node: migrate raft log: %w", err)
 	}
-	if err := syncDir(raftDir); err != nil {
-		return MigrationResult{}, err
+	if err := snapstore.SyncPath(raftDir); err != nil {
+		return MigrationResult{}, fmt.Errorf("node: migrate raft log: %w", err)
 	}
 	return res, finishMigration(raftDir)
 }
@@ -175,20 +177,8 @@ func finishMigration(raftDir string) error {
 	if err := os.Rename(filepath.Join(raftDir, walMigratingDir), filepath.Join(raftDir, walDir)); err != nil {
 		return fmt.Errorf("node: migrate raft log: %w", err)
 	}
-	return syncDir(raftDir)
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("node: sync %s: %w", dir, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("node: sync %s: %w", dir, err)
+	if err := snapstore.SyncPath(raftDir); err != nil {
+		return fmt.Errorf("node: migrate raft log: %w", err)
 	}
 	return nil
 }

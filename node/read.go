@@ -83,11 +83,8 @@ func (n *Node) readyLeader() bool {
 	if !n.IsLeader() {
 		return false
 	}
-	n.mu.Lock()
-	ready := n.ready
-	n.mu.Unlock()
 	select {
-	case <-ready:
+	case <-n.readyChan():
 		return true
 	default:
 		return false

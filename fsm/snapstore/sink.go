@@ -324,18 +324,27 @@ func (s *Sink) Cancel() error {
 	return nil
 }
 
-// syncPath fsyncs a file or directory.
-func syncPath(p string) error {
+// SyncPath fsyncs a file or directory (a directory after entries were
+// created, renamed or removed in it).
+func SyncPath(p string) error {
 	f, err := os.Open(p)
 	if err != nil {
-		return fmt.Errorf("snapstore: sync %s: %w", p, err)
+		return fmt.Errorf("sync %s: %w", p, err)
 	}
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("snapstore: sync %s: %w", p, err)
+		return fmt.Errorf("sync %s: %w", p, err)
+	}
+	return nil
+}
+
+// syncPath is SyncPath for this package's errors.
+func syncPath(p string) error {
+	if err := SyncPath(p); err != nil {
+		return fmt.Errorf("snapstore: %w", err)
 	}
 	return nil
 }
