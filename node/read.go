@@ -12,9 +12,10 @@ import (
 // ReadTime waits until this node may serve a read and returns the cluster
 // time that decides expiry. A stale read (READONLY connection, or
 // StaleReads) is served at once from the local engine. A linearizable read
-// follows ReadIndex: the leader confirms its leadership with a VerifyLeader
-// round and takes its commit index at the start of that round; a follower
-// asks the leader for that index over node RPC. Either way one round serves
+// follows ReadIndex: the leader takes its commit index and confirms its
+// leadership with a quorum of voters (leadercheck.go, or a VerifyLeader
+// round when that fails); a follower asks the leader for that index over
+// node RPC. Either way one round serves
 // every read waiting when it starts (readindex.go); the leader of a
 // one-voter cluster needs no round (soleVoterIndex). The node then waits
 // until its own FSM has applied the index.
@@ -33,7 +34,8 @@ func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
 		return n.now(), nil
 	}
 	// Fast path, the common case on a ready leader: no timeout of its own
-	// (a VerifyLeader round always ends: with a quorum's answer, or with
+	// (a leadership check ends within leaderCheckTimeout, and a
+	// VerifyLeader round always ends: with a quorum's answer, or with
 	// ErrNotLeader when the leader steps down for want of one) and usually
 	// nothing to wait for after it.
 	fast := n.readyLeader()

@@ -96,8 +96,8 @@ func (b *readBatcher) loop() {
 
 // ReadIndexStats reports, since the node started, the linearizable reads
 // that joined a ReadIndex round and the rounds run, on this node as the
-// leader (VerifyLeader rounds, including those of followers' reads) and as
-// a follower (read-index RPCs to the leader).
+// leader (leadership checks or VerifyLeader rounds, including those of
+// followers' reads) and as a follower (read-index RPCs to the leader).
 type ReadIndexStats struct {
 	LeaderReads, LeaderRounds uint64
 	// LeaderChecked counts the leader rounds confirmed by the node's own
