@@ -57,10 +57,13 @@ const leaderCheckMagic byte = 'Q'
 const leaderCheckTimeout = 30 * time.Millisecond
 
 // A request is seq (8 bytes) | term (8) | length of the leader's ID (1) |
-// the ID; an answer is seq (8) | the voter's term (8) | 1 if the voter's
-// leader is that ID, else 0 (1).
+// length of the asked voter's ID (1) | the leader's ID | the voter's ID; an
+// answer is seq (8) | the voter's term (8) | 1 if the answering node is
+// that voter and its leader is that leader, else 0 (1). The voter's ID
+// makes sure the answer comes from the voter the configuration names at
+// that address, not from some other node that took the address over.
 const (
-	checkRequestHeader = 17
+	checkRequestHeader = 18
 	checkAnswerSize    = 17
 	maxCheckID         = 255
 )
@@ -74,14 +77,15 @@ func (n *Node) serveLeaderCheck(c net.Conn) {
 	case <-time.After(n.cfg.WriteTimeout):
 		return
 	}
-	var req [checkRequestHeader + maxCheckID]byte
+	var req [checkRequestHeader + 2*maxCheckID]byte
 	var ans [checkAnswerSize]byte
 	for {
 		if _, err := io.ReadFull(c, req[:checkRequestHeader]); err != nil {
 			return
 		}
-		idLen := int(req[16])
-		if _, err := io.ReadFull(c, req[checkRequestHeader:checkRequestHeader+idLen]); err != nil {
+		leaderLen, voterLen := int(req[16]), int(req[17])
+		ids := req[checkRequestHeader : checkRequestHeader+leaderLen+voterLen]
+		if _, err := io.ReadFull(c, ids); err != nil {
 			return
 		}
 		// The term is read after the request arrived: that is what the
@@ -92,7 +96,7 @@ func (n *Node) serveLeaderCheck(c net.Conn) {
 		copy(ans[:8], req[:8])
 		binary.BigEndian.PutUint64(ans[8:16], term)
 		ans[16] = 0
-		if leader != "" && string(leader) == string(req[checkRequestHeader:checkRequestHeader+idLen]) {
+		if leader != "" && string(leader) == string(ids[:leaderLen]) && n.cfg.ID == string(ids[leaderLen:]) {
 			ans[16] = 1
 		}
 		_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
@@ -147,17 +151,13 @@ func (lc *leaderChecker) confirm(term uint64, peers []raft.Server, need int) boo
 		}
 		return 0
 	})
-	lc.buf = binary.BigEndian.AppendUint64(lc.buf[:0], seq)
-	lc.buf = binary.BigEndian.AppendUint64(lc.buf, term)
-	lc.buf = append(lc.buf, byte(len(lc.self)))
-	lc.buf = append(lc.buf, lc.self...)
 	deadline := time.Now().Add(leaderCheckTimeout)
 	asked := 0
 	for _, p := range lc.order {
 		if asked == need {
 			break
 		}
-		if err := lc.send(p.Address, deadline); err != nil {
+		if err := lc.send(p, seq, term, deadline); err != nil {
 			lc.failed[p.ID] = seq
 			continue
 		}
@@ -176,9 +176,17 @@ func (lc *leaderChecker) confirm(term uint64, peers []raft.Server, need int) boo
 	return true
 }
 
-// send writes the request in lc.buf to the voter at addr, connecting
-// first if needed.
-func (lc *leaderChecker) send(addr raft.ServerAddress, deadline time.Time) error {
+// send writes the request to voter p, connecting first if needed.
+func (lc *leaderChecker) send(p raft.Server, seq, term uint64, deadline time.Time) error {
+	if len(p.ID) > maxCheckID {
+		return fmt.Errorf("leader check: voter ID %q too long", p.ID)
+	}
+	lc.buf = binary.BigEndian.AppendUint64(lc.buf[:0], seq)
+	lc.buf = binary.BigEndian.AppendUint64(lc.buf, term)
+	lc.buf = append(lc.buf, byte(len(lc.self)), byte(len(p.ID)))
+	lc.buf = append(lc.buf, lc.self...)
+	lc.buf = append(lc.buf, p.ID...)
+	addr := p.Address
 	c := lc.conns[addr]
 	if c == nil {
 		var err error
@@ -211,7 +219,7 @@ func (lc *leaderChecker) receive(addr raft.ServerAddress, seq, term uint64) erro
 	case theirs != term:
 		return fmt.Errorf("leader check: voter at term %d, leader at %d", theirs, term)
 	case ans[16] != 1:
-		return fmt.Errorf("leader check: voter does not follow this node")
+		return fmt.Errorf("leader check: not the voter asked, or it does not follow this node")
 	}
 	return nil
 }
