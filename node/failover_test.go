@@ -344,3 +344,67 @@ type quietRedis struct{}
 func (quietRedis) Printf(context.Context, string, ...interface{}) {}
 
 func init() { redis.SetLogger(quietRedis{}) }
+
+// TestPausedLeaderServesNoStaleRead freezes the leader (SIGSTOP) while the
+// other two elect a new leader and overwrite a key, sends GETs to the
+// frozen node on open connections, and lets it run again: a deposed leader
+// that still believes it leads its old term. Every answer must be the new
+// value or an error. Which guard acts first is a race inside the resumed
+// process: hashicorp/raft's lease check (it steps down, and the reads go
+// through the new leader) or the ReadIndex round's leadership check
+// (leadercheck.go; its own tests put it against a deposed leader's term
+// directly). Repeated, each time with the current leader.
+func TestPausedLeaderServesNoStaleRead(t *testing.T) {
+	c := nodetest.StartStatic(t, 3, nodetest.StaticOptions{Config: "write-timeout-ms : 1500\n"})
+	ctx := context.Background()
+	for attempt := range 3 {
+		old := c.WaitLeader(20 * time.Second)
+		key := fmt.Sprintf("paused:%d", attempt)
+		oc := c.Nodes[old].Client()
+		require.NoError(t, oc.Set(ctx, key, "old", 0).Err())
+		require.Equal(t, "old", oc.Get(ctx, key).Val(), "a linearizable read on the leader")
+
+		// Requests on open connections wait in the frozen node's sockets
+		// and are taken up together when it runs again.
+		const readers = 20
+		results := make(chan *redis.StringCmd, readers)
+		conns := make([]*redis.Conn, readers)
+		for i := range conns {
+			conns[i] = oc.Conn()
+			require.NoError(t, conns[i].Ping(ctx).Err())
+		}
+		c.Nodes[old].Pause()
+		newLeader := c.WaitLeader(15*time.Second, old)
+		nc := c.Nodes[newLeader].Client()
+		require.NoError(t, nc.Set(ctx, key, "new", 0).Err())
+		require.NoError(t, nc.Close())
+
+		for _, cn := range conns {
+			go func() { results <- cn.Get(ctx, key) }()
+		}
+		time.Sleep(200 * time.Millisecond)
+		c.Nodes[old].Resume()
+		refused := 0
+		for range readers {
+			var g *redis.StringCmd
+			select {
+			case g = <-results:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the resumed node did not answer a GET")
+			}
+			if g.Err() != nil {
+				refused++
+				continue
+			}
+			require.Equal(t, "new", g.Val(), "attempt %d: the resumed old leader served a stale linearizable read", attempt)
+		}
+		t.Logf("attempt %d: %d of %d reads refused, the others saw the new value", attempt, refused, readers)
+		for _, cn := range conns {
+			_ = cn.Close()
+		}
+		require.NoError(t, oc.Close())
+		// Back to one leader, known to every node, before the next round.
+		require.Eventually(t, func() bool { return c.Leader() == newLeader && c.Role(old) == "slave" },
+			15*time.Second, 50*time.Millisecond)
+	}
+}

@@ -19,7 +19,8 @@ const rpcMagic byte = 'P'
 // muxLayer is the Raft transport's stream layer. It listens on the Raft
 // port and hands each accepted connection either to Raft or, when its first
 // byte is rpcMagic, to the node-internal RPC server (write forwarding, read
-// index, status, leave). Node RPC therefore needs no port of its own and
+// index, status, leave), or when it is leaderCheckMagic, to the leadership
+// check (leadercheck.go). Node RPC therefore needs no port of its own and
 // travels the same network path as Raft: a partition that cuts Raft
 // between two nodes cuts forwarding between them too.
 type muxLayer struct {
@@ -27,7 +28,8 @@ type muxLayer struct {
 	adv    net.Addr
 	log    *slog.Logger
 	raftCh chan net.Conn
-	rpc    func(net.Conn)
+	// handlers serve the node's own connections by their first byte.
+	handlers map[byte]func(net.Conn)
 	// dialMap maps a peer's Raft address to the address to dial instead
 	// (raft-dial-map, test-only: a fault-injecting proxy per directed link).
 	// Set before the transport is used; read-only afterwards.
@@ -42,9 +44,10 @@ type muxLayer struct {
 
 var _ raft.StreamLayer = (*muxLayer)(nil)
 
-// newMuxLayer serves ln; rpc handles node RPC connections.
-func newMuxLayer(ln net.Listener, adv net.Addr, log *slog.Logger, rpc func(net.Conn)) *muxLayer {
-	m := &muxLayer{ln: ln, adv: adv, log: log, rpc: rpc, raftCh: make(chan net.Conn),
+// newMuxLayer serves ln; handlers serve the connections whose first byte
+// is one of their keys (not a Raft RPC type), every other goes to Raft.
+func newMuxLayer(ln net.Listener, adv net.Addr, log *slog.Logger, handlers map[byte]func(net.Conn)) *muxLayer {
+	m := &muxLayer{ln: ln, adv: adv, log: log, handlers: handlers, raftCh: make(chan net.Conn),
 		rpcConns: map[net.Conn]struct{}{}, closed: make(chan struct{})}
 	go m.acceptLoop()
 	return m
@@ -78,7 +81,7 @@ func (m *muxLayer) route(c net.Conn) {
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	bc := &bufferedConn{Conn: c, r: br}
-	if first[0] == rpcMagic {
+	if serve, ok := m.handlers[first[0]]; ok {
 		_, _ = br.Discard(1)
 		m.mu.Lock()
 		select {
@@ -90,7 +93,7 @@ func (m *muxLayer) route(c net.Conn) {
 		}
 		m.rpcConns[c] = struct{}{}
 		m.mu.Unlock()
-		m.rpc(bc)
+		serve(bc)
 		m.mu.Lock()
 		delete(m.rpcConns, c)
 		m.mu.Unlock()
@@ -142,12 +145,24 @@ func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 
 // dialRPC opens a node RPC connection to the node whose Raft address is addr.
 func (m *muxLayer) dialRPC(addr string, timeout time.Duration) (net.Conn, error) {
+	return m.dialMagic(addr, timeout, rpcMagic)
+}
+
+// dialLeaderCheck opens a leadership-check connection to the node whose
+// Raft address is addr.
+func (m *muxLayer) dialLeaderCheck(addr string, timeout time.Duration) (net.Conn, error) {
+	return m.dialMagic(addr, timeout, leaderCheckMagic)
+}
+
+// dialMagic opens a connection to the node whose Raft address is addr and
+// sends magic, the byte that routes it to one of the node's handlers.
+func (m *muxLayer) dialMagic(addr string, timeout time.Duration, magic byte) (net.Conn, error) {
 	c, err := m.Dial(raft.ServerAddress(addr), timeout)
 	if err != nil {
 		return nil, err
 	}
 	_ = c.SetWriteDeadline(time.Now().Add(timeout))
-	if _, err := c.Write([]byte{rpcMagic}); err != nil {
+	if _, err := c.Write([]byte{magic}); err != nil {
 		_ = c.Close()
 		return nil, err
 	}

@@ -140,11 +140,15 @@ type Node struct {
 	// readyTerm is the last term whose leader marker entry this node
 	// applied as that term's leader (0: none yet); see soleVoterIndex.
 	readyTerm atomic.Uint64
-	// soleCheck is the last sole-voter check (soleVoterAt).
-	soleCheck atomic.Pointer[voterCheck]
+	// voterCache is the last voter set read (votersAt).
+	voterCache atomic.Pointer[voterCheck]
 
 	// leaderReads and followerReads batch ReadIndex rounds (readindex.go).
 	leaderReads, followerReads *readBatcher
+	// checker confirms the leadership for leader rounds (leadercheck.go);
+	// checkedRounds counts the rounds it confirmed.
+	checker       *leaderChecker
+	checkedRounds atomic.Uint64
 
 	sessions    sessionPool       // forwarding identities (forward.go)
 	clientAddrs map[string]string // raft address -> client address, guarded by mu
@@ -226,6 +230,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.rpc = newRPCClient(n.mux.dialRPC)
+	n.checker = newLeaderChecker(cfg.ID, n.mux.dialLeaderCheck)
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
@@ -401,7 +406,7 @@ func (n *Node) newTransport() (*raft.NetworkTransport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: raft transport on %s: %w", cfg.RaftBind, err)
 	}
-	n.mux = newMuxLayer(ln, addr, n.log, n.serveRPC)
+	n.mux = newMuxLayer(ln, addr, n.log, map[byte]func(net.Conn){rpcMagic: n.serveRPC, leaderCheckMagic: n.serveLeaderCheck})
 	n.mux.dialMap = cfg.DialMap
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  n.mux,
@@ -498,6 +503,9 @@ func (n *Node) closeStores() error {
 	var errs []error
 	if n.rpc != nil {
 		n.rpc.close()
+	}
+	if n.checker != nil {
+		n.checker.close()
 	}
 	if n.trans != nil {
 		if err := n.trans.Close(); err != nil {

@@ -12,9 +12,10 @@ import (
 // ReadTime waits until this node may serve a read and returns the cluster
 // time that decides expiry. A stale read (READONLY connection, or
 // StaleReads) is served at once from the local engine. A linearizable read
-// follows ReadIndex: the leader confirms its leadership with a VerifyLeader
-// round and takes its commit index at the start of that round; a follower
-// asks the leader for that index over node RPC. Either way one round serves
+// follows ReadIndex: the leader takes its commit index and confirms its
+// leadership with a quorum of voters (leadercheck.go, or a VerifyLeader
+// round when that fails); a follower asks the leader for that index over
+// node RPC. Either way one round serves
 // every read waiting when it starts (readindex.go); the leader of a
 // one-voter cluster needs no round (soleVoterIndex). The node then waits
 // until its own FSM has applied the index.
@@ -33,7 +34,8 @@ func (n *Node) ReadTime(ctx context.Context, stale bool) (int64, error) {
 		return n.now(), nil
 	}
 	// Fast path, the common case on a ready leader: no timeout of its own
-	// (a VerifyLeader round always ends: with a quorum's answer, or with
+	// (a leadership check ends within leaderCheckTimeout, and a
+	// VerifyLeader round always ends: with a quorum's answer, or with
 	// ErrNotLeader when the leader steps down for want of one) and usually
 	// nothing to wait for after it.
 	fast := n.readyLeader()
@@ -121,16 +123,18 @@ func (n *Node) soleVoterIndex() (index uint64, ok bool) {
 	return index, true
 }
 
-// voterCheck is soleVoterAt's answer for one term and last log index.
+// voterCheck is votersAt's answer for one term and last log index.
 type voterCheck struct {
 	term, last uint64
-	sole       bool
+	self       bool          // this node is a voter
+	peers      []raft.Server // the other voters
 }
 
+// sole reports whether this node is the one and only voter.
+func (c *voterCheck) sole() bool { return c.self && len(c.peers) == 0 }
+
 // soleVoterAt reports whether this node is the only voter of the latest
-// configuration, read after the log's last index was last. The answer is
-// kept until the term or the last index moves: GetConfiguration allocates
-// and a read-only load would otherwise pay for it on every read.
+// configuration, read after the log's last index was last (votersAt).
 //
 // Why a kept "sole" is safe: hashicorp/raft changes the configuration one
 // server per log entry, and may publish the new last index a moment before
@@ -140,36 +144,86 @@ type voterCheck struct {
 // last index and the check is redone. In {self, X} no node can be elected
 // without this node's vote, and voting moves this node's term, which
 // soleVoterIndex checks after taking the commit index. A kept "not sole"
-// only costs a VerifyLeader round.
+// only costs a ReadIndex round.
 func (n *Node) soleVoterAt(term, last uint64) bool {
-	if c := n.soleCheck.Load(); c != nil && c.term == term && c.last == last {
-		return c.sole
+	return n.votersAt(term, last).sole()
+}
+
+// votersAt returns the voters of the latest configuration, read after the
+// log's last index was last. The answer is kept until the term or the last
+// index moves: GetConfiguration allocates and a read-only load would
+// otherwise pay for it on every read. Like soleVoterAt's, a kept answer can
+// be one configuration entry behind.
+func (n *Node) votersAt(term, last uint64) *voterCheck {
+	if c := n.voterCache.Load(); c != nil && c.term == term && c.last == last {
+		return c
 	}
-	sole := soleVoter(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID))
-	n.soleCheck.Store(&voterCheck{term: term, last: last, sole: sole})
-	return sole
+	self, peers := voters(n.raft.GetConfiguration().Configuration(), raft.ServerID(n.cfg.ID))
+	c := &voterCheck{term: term, last: last, self: self, peers: peers}
+	n.voterCache.Store(c)
+	return c
+}
+
+// voters reports whether id is a voter of c and returns the other voters.
+func voters(c raft.Configuration, id raft.ServerID) (self bool, others []raft.Server) {
+	for _, s := range c.Servers {
+		if s.Suffrage != raft.Voter {
+			continue
+		}
+		if s.ID == id {
+			self = true
+		} else {
+			others = append(others, s)
+		}
+	}
+	return self, others
 }
 
 // soleVoter reports whether id is the one and only voter of c.
 func soleVoter(c raft.Configuration, id raft.ServerID) bool {
-	voters, self := 0, false
-	for _, s := range c.Servers {
-		if s.Suffrage == raft.Voter {
-			voters++
-			self = self || s.ID == id
-		}
-	}
-	return voters == 1 && self
+	self, others := voters(c, id)
+	return self && len(others) == 0
 }
 
-// leaderRound is one leader ReadIndex round: the commit index, then a
-// VerifyLeader that starts after every read of the round arrived.
+// leaderRound is one leader ReadIndex round, started after every read of
+// the round arrived: the commit index and a leadership check of this
+// node's own (quorumIndex), or when that cannot confirm the leadership the
+// commit index and a hashicorp/raft VerifyLeader.
 func (n *Node) leaderRound() (uint64, error) {
+	if index, ok := n.quorumIndex(); ok {
+		n.checkedRounds.Add(1)
+		return index, nil
+	}
 	index := n.raft.CommitIndex()
 	if err := n.raft.VerifyLeader().Error(); err != nil {
 		return 0, fmt.Errorf("%w (%v)", ErrReadNotLeader, err)
 	}
 	return index, nil
+}
+
+// quorumIndex returns a read index confirmed by the leadership check of
+// leadercheck.go (whose comment argues why it is safe): this node leads
+// term T from before the commit index is read until after a quorum of the
+// voters answered that they are at T and follow it, and it applied its
+// marker entry of T. ok is false whenever that is not shown.
+func (n *Node) quorumIndex() (index uint64, ok bool) {
+	term := n.raft.CurrentTerm()
+	if term == 0 || n.readyTerm.Load() != term || n.raft.State() != raft.Leader {
+		return 0, false
+	}
+	vs := n.votersAt(term, n.raft.LastIndex())
+	if !vs.self || len(vs.peers) == 0 {
+		return 0, false
+	}
+	index = n.raft.CommitIndex()
+	// A quorum of 1+len(peers) voters, this node being one of them.
+	if !n.checker.confirm(term, vs.peers, (len(vs.peers)+1)/2) {
+		return 0, false
+	}
+	if n.raft.State() != raft.Leader || n.raft.CurrentTerm() != term {
+		return 0, false
+	}
+	return index, true
 }
 
 // remoteReadIndex gets a read index from the leader (or from this node once

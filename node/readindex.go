@@ -96,10 +96,13 @@ func (b *readBatcher) loop() {
 
 // ReadIndexStats reports, since the node started, the linearizable reads
 // that joined a ReadIndex round and the rounds run, on this node as the
-// leader (VerifyLeader rounds, including those of followers' reads) and as
-// a follower (read-index RPCs to the leader).
+// leader (leadership checks or VerifyLeader rounds, including those of
+// followers' reads) and as a follower (read-index RPCs to the leader).
 type ReadIndexStats struct {
-	LeaderReads, LeaderRounds     uint64
+	LeaderReads, LeaderRounds uint64
+	// LeaderChecked counts the leader rounds confirmed by the node's own
+	// leadership check (leadercheck.go), not by a VerifyLeader round.
+	LeaderChecked                 uint64
 	FollowerReads, FollowerRounds uint64
 }
 
@@ -107,6 +110,7 @@ type ReadIndexStats struct {
 func (n *Node) ReadIndexStats() ReadIndexStats {
 	return ReadIndexStats{
 		LeaderReads: n.leaderReads.reads.Load(), LeaderRounds: n.leaderReads.rounds.Load(),
+		LeaderChecked: n.checkedRounds.Load(),
 		FollowerReads: n.followerReads.reads.Load(), FollowerRounds: n.followerReads.rounds.Load(),
 	}
 }

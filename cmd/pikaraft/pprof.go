@@ -40,8 +40,8 @@ func startPprof(log *slog.Logger) {
 	mux.HandleFunc("/debug/readindex", func(w http.ResponseWriter, _ *http.Request) {
 		if n := readIndexNode.Load(); n != nil {
 			s := n.ReadIndexStats()
-			fmt.Fprintf(w, "leader_reads %d\nleader_rounds %d\nfollower_reads %d\nfollower_rounds %d\n",
-				s.LeaderReads, s.LeaderRounds, s.FollowerReads, s.FollowerRounds)
+			fmt.Fprintf(w, "leader_reads %d\nleader_rounds %d\nleader_checked %d\nfollower_reads %d\nfollower_rounds %d\n",
+				s.LeaderReads, s.LeaderRounds, s.LeaderChecked, s.FollowerReads, s.FollowerRounds)
 		}
 	})
 	go func() {

@@ -286,6 +286,12 @@ func (s *Server) Client() *redis.Client {
 // Kill sends SIGKILL and waits for the process to die (no-op if stopped).
 func (s *Server) Kill() { s.signal(syscall.SIGKILL, 10*time.Second) }
 
+// Pause freezes the process (SIGSTOP) until Resume.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP, 0) }
+
+// Resume lets a paused process run again (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT, 0) }
+
 // Stop sends SIGTERM and waits up to 30s for a clean exit, then kills.
 func (s *Server) Stop() {
 	s.t.Helper()
