@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,9 +64,29 @@ func (b *readBatcher) wait(ctx context.Context) (uint64, error) {
 	}
 }
 
+// maxJoinYields bounds the yields before a round (see loop).
+const maxJoinYields = 4
+
 // loop runs rounds back to back while reads are waiting for one.
+//
+// Before a round starts, the loop yields the processor (runtime.Gosched)
+// while that lets more reads join: goroutines that are already runnable —
+// connections whose requests arrived and are on their way here, and the
+// readers of the last round writing their replies (which then often read
+// the client's next request) — run first. A round costs the same however
+// many reads share it (a message to a voter and its answer, each waking a
+// process), so fewer, fuller rounds cost less CPU per read. It never waits
+// for a read that has not arrived: as soon as a yield brings no new read,
+// or after maxJoinYields, the round starts.
 func (b *readBatcher) loop() {
 	for {
+		for range maxJoinYields {
+			before := b.reads.Load()
+			runtime.Gosched()
+			if b.reads.Load() == before {
+				break
+			}
+		}
 		b.mu.Lock()
 		r := b.next
 		b.next = nil
