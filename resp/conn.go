@@ -19,7 +19,6 @@ import (
 type Conn struct {
 	srv   *Server
 	nc    net.Conn
-	io    *rawIO // reads and writes nc (rawio.go)
 	id    int64
 	addr  string
 	laddr string
@@ -83,7 +82,6 @@ func newConn(s *Server, nc net.Conn, id int64) *Conn {
 	c := &Conn{
 		srv:      s,
 		nc:       nc,
-		io:       newRawIO(nc),
 		id:       id,
 		addr:     nc.RemoteAddr().String(),
 		laddr:    nc.LocalAddr().String(),
@@ -196,7 +194,7 @@ const flushThreshold = 64 * 1024
 func (c *Conn) serve() {
 	defer c.kill()
 	for {
-		n, rerr := c.io.Read(c.rd.spare(readChunk))
+		n, rerr := c.nc.Read(c.rd.spare(readChunk))
 		if n > 0 {
 			c.rd.commit(n)
 			c.srv.stats.netInputBytes.Add(int64(n))
@@ -272,7 +270,7 @@ func (c *Conn) flush() error {
 		return nil
 	}
 	c.wmu.Lock()
-	n, err := c.io.Write(c.out)
+	n, err := c.nc.Write(c.out)
 	c.wmu.Unlock()
 	c.srv.stats.netOutputBytes.Add(int64(n))
 	if cap(c.out) > 1<<20 {

@@ -2,12 +2,32 @@ package resp
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/pikaraft/pikaraft/engine"
 	"github.com/stretchr/testify/require"
 )
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	server = <-accepted
+	require.NotNil(t, server)
+	t.Cleanup(func() { server.Close(); client.Close() })
+	return server, client
+}
 
 // allocCluster is a testCluster whose ReadTime and AcquireEngine allocate
 // nothing (as node.Node's do on a single node), so that a test counts
