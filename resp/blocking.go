@@ -63,7 +63,7 @@ func (c *Conn) waitInput() (context.Context, func()) {
 	go func() {
 		defer close(done)
 		for {
-			n, err := c.nc.Read(c.rd.spare(readChunk))
+			n, err := c.io.Read(c.rd.spare(readChunk))
 			if n > 0 {
 				c.rd.commit(n)
 				c.srv.stats.netInputBytes.Add(int64(n))

@@ -162,7 +162,7 @@ func (c *Conn) push(r command.Reply) {
 	buf := r.AppendRESP(nil, c.Proto())
 	c.wmu.Lock()
 	_ = c.nc.SetWriteDeadline(time.Now().Add(pubsubWriteTimeout))
-	n, err := c.nc.Write(buf)
+	n, err := c.io.Write(buf)
 	_ = c.nc.SetWriteDeadline(time.Time{})
 	c.wmu.Unlock()
 	c.srv.stats.netOutputBytes.Add(int64(n))

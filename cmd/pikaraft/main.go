@@ -145,6 +145,7 @@ func run(args []string) error {
 	if n := limitMallocArenas(); n != "" {
 		log.Debug("malloc arenas limited", "max", n)
 	}
+	log.Debug("go gc percent", "gogc", setGCPercent())
 	startPprof(log)
 	logInert(s.conf, log)
 	id, err := s.nodeID()
