@@ -36,6 +36,9 @@ type FSM struct {
 	// FSM goroutine (AcquireEngine) and for writing while a restore closes
 	// and replaces it, so no read ever touches a closed engine.
 	swapMu sync.RWMutex
+	// release is swapMu.RUnlock as a func value made once: AcquireEngine
+	// returns it on every read, and a method value made per call allocates.
+	release func()
 
 	mu      sync.Mutex
 	advance chan struct{} // closed (and replaced) whenever applied grows
@@ -72,6 +75,7 @@ func New(eng *engine.Engine, cfg Config) *FSM {
 	if f.log == nil {
 		f.log = slog.Default()
 	}
+	f.release = f.swapMu.RUnlock
 	f.eng.Store(eng)
 	f.leaderTime.Store(cfg.LeaderTimeMs)
 	eng.SetExpiryHorizon(cfg.LeaderTimeMs)

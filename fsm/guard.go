@@ -14,7 +14,7 @@ import "github.com/pikaraft/pikaraft/engine"
 // without the guard: it is the only one that swaps it.
 func (f *FSM) AcquireEngine() (*engine.Engine, func()) {
 	f.swapMu.RLock()
-	return f.eng.Load(), f.swapMu.RUnlock
+	return f.eng.Load(), f.release
 }
 
 // Close closes the engine once no reader holds it.

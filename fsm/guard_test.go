@@ -40,3 +40,13 @@ func TestRestoreWaitsForReaders(t *testing.T) {
 	require.NotSame(t, eng, eng2)
 	require.Len(t, dump(t, eng2), 20)
 }
+
+// Every client read acquires and releases the engine: neither allocates.
+func TestAcquireEngineDoesNotAllocate(t *testing.T) {
+	f := openFSM(t, t.TempDir())
+	allocs := testing.AllocsPerRun(1000, func() {
+		_, release := f.AcquireEngine()
+		release()
+	})
+	require.Zero(t, allocs)
+}

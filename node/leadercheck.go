@@ -164,16 +164,28 @@ func (lc *leaderChecker) confirm(term uint64, peers []raft.Server, need int) boo
 		lc.order[asked] = p
 		asked++
 	}
-	if asked < need {
-		return false
-	}
+	ok := asked == need
+	// Every asked voter's answer is read (or its connection dropped), so
+	// none is left behind for a later round to find.
 	for _, p := range lc.order[:asked] {
 		if err := lc.receive(p.Address, seq, term); err != nil {
 			lc.failed[p.ID] = seq
-			return false
+			ok = false
 		}
 	}
-	return true
+	if len(lc.conns) > len(peers) {
+		lc.pruneConns(peers)
+	}
+	return ok
+}
+
+// pruneConns drops the connections to servers that are no longer voters.
+func (lc *leaderChecker) pruneConns(peers []raft.Server) {
+	for addr := range lc.conns {
+		if !slices.ContainsFunc(peers, func(p raft.Server) bool { return p.Address == addr }) {
+			lc.drop(addr)
+		}
+	}
 }
 
 // send writes the request to voter p, connecting first if needed.

@@ -158,6 +158,14 @@ func TestLeaderCheckAsksJustEnoughVotersAndAvoidsFailedOnes(t *testing.T) {
 	require.True(t, lc.confirm(3, peers, 1))
 	require.Equal(t, 5, a.count())
 	require.False(t, lc.confirm(3, peers, 2), "one voter of two reachable")
+
+	// A round that fails on its first voter still reads the second's
+	// answer, so the next round does not find it.
+	a, b = &fakeVoter{answer: honest("a", 4, "M")}, &fakeVoter{answer: honest("b", 3, "L")}
+	lc = fakeVoters(map[raft.ServerAddress]*fakeVoter{"a": a, "b": b})
+	require.False(t, lc.confirm(3, peers, 2))
+	a.set(honest("a", 3, "L"))
+	require.True(t, lc.confirm(3, peers, 2), "no answer of the failed round left behind")
 }
 
 // On a real three-node cluster the leader's rounds are confirmed by the

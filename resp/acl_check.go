@@ -8,7 +8,7 @@ import (
 // be queued: NOAUTH before AUTH, then the user's command, key and channel
 // rules (NOPERM, recorded in ACL LOG). nil means the command may run.
 func (c *Conn) checkACL(spec *command.Spec, argv [][]byte) *command.Reply {
-	name := c.User()
+	name := c.ownUser()
 	if name == "" {
 		if spec.Flags&command.FlagNoAuth == 0 {
 			return &errNoAuth

@@ -34,8 +34,10 @@ func (s *Server) aclUsers() *acl.Users {
 	repl := s.lastRepl.Load()
 	if eng := s.cluster.Engine(); eng != nil {
 		if u, err := acl.Replicated(eng); err == nil {
+			if u != repl {
+				s.lastRepl.Store(u) // stored only when it changes: every command gets here
+			}
 			repl = u
-			s.lastRepl.Store(u)
 		}
 		// On error (engine being replaced by a snapshot install) the last
 		// users read stay in force.

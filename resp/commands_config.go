@@ -98,6 +98,7 @@ func configSet(srv *Server, pairs [][]byte) command.Reply {
 		fn(srv.rt)
 	}
 	srv.rt.gen++
+	srv.rt.publish()
 	srv.rt.mu.Unlock()
 	return command.OK()
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,8 +79,14 @@ func (c *ServerConfig) fill() {
 const DefaultPipelineBytes = 1 << 20
 
 // runtimeConfig holds the parameters CONFIG SET can change while the server
-// runs. Every connection reads them through the server.
+// runs. Every connection reads them through the server. Writers hold mu
+// and call publish before they release it.
 type runtimeConfig struct {
+	// hot is a copy of what every command reads (generation, slowlog,
+	// proto-max-bulk-len), published on each change: an atomic load does
+	// not write to memory shared by the CPUs, as RLock does.
+	hot atomic.Pointer[hotParams]
+
 	mu          sync.RWMutex
 	maxClients  int
 	timeout     time.Duration
@@ -93,8 +100,16 @@ type runtimeConfig struct {
 	slowlogMaxLen int
 }
 
+// hotParams are the runtime parameters read on every command.
+type hotParams struct {
+	gen           uint64
+	maxBulk       int64
+	slowlogSlower int64
+	slowlogMaxLen int
+}
+
 func newRuntimeConfig(c *ServerConfig) *runtimeConfig {
-	return &runtimeConfig{
+	r := &runtimeConfig{
 		maxClients:  c.MaxClients,
 		timeout:     c.Timeout,
 		maxBulk:     c.ProtoMaxBulkLen,
@@ -102,6 +117,14 @@ func newRuntimeConfig(c *ServerConfig) *runtimeConfig {
 		userPass:    c.UserPass,
 		blacklist:   parseBlacklist(c.UserBlacklist),
 	}
+	r.publish()
+	return r
+}
+
+// publish makes the current values visible to the hot readers; the
+// caller holds mu (or is the only one with r).
+func (r *runtimeConfig) publish() {
+	r.hot.Store(&hotParams{gen: r.gen, maxBulk: r.maxBulk, slowlogSlower: r.slowlogSlower, slowlogMaxLen: r.slowlogMaxLen})
 }
 
 // parseBlacklist parses Pika's userblacklist: command names separated by
@@ -116,16 +139,11 @@ func parseBlacklist(s string) map[string]bool {
 
 // generation counts CONFIG SET changes; the ACL view rebuilds the
 // built-in users when it moves.
-func (r *runtimeConfig) generation() uint64 {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.gen
-}
+func (r *runtimeConfig) generation() uint64 { return r.hot.Load().gen }
 
 func (r *runtimeConfig) getSlowlog() (slower int64, maxLen int) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.slowlogSlower, r.slowlogMaxLen
+	h := r.hot.Load()
+	return h.slowlogSlower, h.slowlogMaxLen
 }
 
 func (r *runtimeConfig) getTimeout() time.Duration {
@@ -140,8 +158,4 @@ func (r *runtimeConfig) getMaxClients() int {
 	return r.maxClients
 }
 
-func (r *runtimeConfig) getMaxBulk() int64 {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.maxBulk
-}
+func (r *runtimeConfig) getMaxBulk() int64 { return r.hot.Load().maxBulk }

@@ -55,6 +55,17 @@ type Conn struct {
 	extraInput bool
 	inputErr   error
 
+	// readCtx is the handler context of a run of reads (runReads), reused
+	// so that a read allocates none; it is cleared after the run.
+	readCtx command.Ctx
+	// touched is when the last command started (touch) or the last group
+	// of writes ended: where a run of reads queued behind them starts.
+	touched time.Time
+
+	// db, proto, user and readonly are written only by the connection's
+	// own goroutine (connection commands), with mu held for the readers on
+	// other goroutines (CLIENT LIST, publishers); the connection's
+	// goroutine reads them without mu (ownDB and the like).
 	mu       sync.Mutex
 	db       int
 	proto    int
@@ -88,7 +99,7 @@ func newConn(s *Server, nc net.Conn, id int64) *Conn {
 	}
 	c.rd = newRequestReader(readerLimits{
 		maxBulk:      s.rt.getMaxBulk(),
-		authRequired: func() bool { return c.User() == "" },
+		authRequired: func() bool { return c.ownUser() == "" },
 	})
 	return c
 }
@@ -134,6 +145,13 @@ func (c *Conn) User() string {
 	return c.user
 }
 
+// ownDB, ownProto, ownUser and ownReadonly read the connection's state on
+// its own goroutine, the only one that changes it, without mu.
+func (c *Conn) ownDB() int        { return c.db }
+func (c *Conn) ownProto() int     { return c.proto }
+func (c *Conn) ownUser() string   { return c.user }
+func (c *Conn) ownReadonly() bool { return c.readonly }
+
 func (c *Conn) setUser(name string) {
 	c.mu.Lock()
 	c.user = name
@@ -178,9 +196,6 @@ func (c *Conn) serve() {
 	for {
 		n, rerr := c.nc.Read(c.rd.spare(readChunk))
 		if n > 0 {
-			c.mu.Lock()
-			c.lastUsed = time.Now() // a client still sending a big request is not idle
-			c.mu.Unlock()
 			c.rd.commit(n)
 			c.srv.stats.netInputBytes.Add(int64(n))
 			if !c.process() {
@@ -205,6 +220,13 @@ func (c *Conn) serve() {
 func (c *Conn) process() bool {
 	c.rd.lim.maxBulk = c.srv.rt.getMaxBulk()
 	batch, perr := c.parse()
+	if len(batch) == 0 {
+		// A client still sending a big request is not idle; otherwise
+		// each command marks the connection used (touch).
+		c.mu.Lock()
+		c.lastUsed = time.Now()
+		c.mu.Unlock()
+	}
 	c.dispatch(batch)
 	clear(batch) // the commands may be collected once nothing else holds them
 	c.batch = batch[:0]
@@ -236,7 +258,7 @@ func (c *Conn) parse() ([][][]byte, error) {
 
 // reply appends r to the output in the connection's protocol.
 func (c *Conn) reply(r command.Reply) {
-	c.out = r.AppendRESP(c.out, c.Proto())
+	c.out = r.AppendRESP(c.out, c.ownProto())
 	if len(c.out) >= flushThreshold {
 		c.flush()
 	}

@@ -96,8 +96,9 @@ func (c *Conn) xreadBlock(spec *command.Spec, argv [][]byte) bool {
 
 // touch records activity for CLIENT LIST (idle, cmd) and the idle timeout.
 func (c *Conn) touch(spec *command.Spec) {
+	c.touched = time.Now()
 	c.mu.Lock()
-	c.lastUsed = time.Now()
+	c.lastUsed = c.touched
 	if spec != nil {
 		c.lastCmd = spec.Name
 	}
@@ -123,7 +124,7 @@ func (c *Conn) check(argv [][]byte) (*command.Spec, *command.Reply) {
 	if c.multi != nil && spec.Flags&command.FlagNoMulti != 0 {
 		return nil, &errNotInTxn
 	}
-	if c.srv.ps.subscribed(c) && !subscribeModeAllowed(spec.Name) && c.Proto() == 2 {
+	if c.srv.ps.subscribed(c) && !subscribeModeAllowed(spec.Name) && c.ownProto() == 2 {
 		r := command.Err(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
 		return nil, &r
 	}
@@ -161,7 +162,9 @@ func (c *Conn) flushPending() {
 			start := time.Now()
 			replies := c.runWrites(p.argvs[i:end])
 			// One proposal for the group: each command is charged its share.
-			share := time.Since(start) / time.Duration(end-i)
+			// Reads queued behind the group start now (runReads).
+			c.touched = time.Now()
+			share := c.touched.Sub(start) / time.Duration(end-i)
 			for j, r := range replies {
 				c.recordCall(p.specs[i+j], p.argvs[i+j], share)
 				c.reply(r)
@@ -194,12 +197,11 @@ func (c *Conn) writeGroupEnd(argvs [][][]byte, i int) int {
 
 // runReads runs read commands on the local engine at one read time.
 func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
-	c.mu.Lock()
-	stale := c.readonly
-	c.mu.Unlock()
+	stale := c.ownReadonly()
 	// Each read is charged the time since the previous one finished, so
-	// the first also carries the shared wait for ReadTime.
-	last := time.Now()
+	// the first also carries the shared wait for ReadTime. The run starts
+	// right after the last of its commands was touched.
+	last := c.touched
 	now, err := c.srv.cluster.ReadTime(c.ctx, stale)
 	if err != nil {
 		for range argvs {
@@ -207,14 +209,18 @@ func (c *Conn) runReads(specs []*command.Spec, argvs [][][]byte) {
 		}
 		return
 	}
-	ctx, release, rerr := c.dataCtx()
+	ctx := &c.readCtx
+	release, rerr := c.fillDataCtx(ctx)
 	if rerr != nil {
 		for range argvs {
 			c.reply(*rerr)
 		}
 		return
 	}
-	defer release()
+	defer func() {
+		release()
+		*ctx = command.Ctx{} // hold no engine between runs
+	}()
 	ctx.NowMs = now
 	for i, argv := range argvs {
 		r := c.safeRun(specs[i], ctx, argv)
@@ -275,18 +281,29 @@ func withoutEngine(spec *command.Spec) bool {
 // function that releases the engine (Cluster.AcquireEngine) once the
 // handlers are done; it is nil when the reply is an error.
 func (c *Conn) dataCtx() (*command.Ctx, func(), *command.Reply) {
+	ctx := &command.Ctx{}
+	release, rerr := c.fillDataCtx(ctx)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	return ctx, release, nil
+}
+
+// fillDataCtx is dataCtx into a context the caller provides.
+func (c *Conn) fillDataCtx(ctx *command.Ctx) (func(), *command.Reply) {
 	eng, release := c.srv.cluster.AcquireEngine()
-	ctx := &command.Ctx{Engine: eng, Conn: c, Cache: eng.HotCache()}
+	*ctx = command.Ctx{Engine: eng, Conn: c, Cache: eng.HotCache()}
 	if eng != nil {
-		db, err := eng.DB(c.DB())
+		db, err := eng.DB(c.ownDB())
 		if err != nil {
 			release()
-			r := command.ErrReply(fmt.Errorf("select db %d: %w", c.DB(), err))
-			return nil, nil, &r
+			*ctx = command.Ctx{}
+			r := command.ErrReply(fmt.Errorf("select db %d: %w", c.ownDB(), err))
+			return nil, &r
 		}
 		ctx.DB = db
 	}
-	return ctx, release, nil
+	return release, nil
 }
 
 // safeRun runs a handler; a panic becomes an error reply and a log line

@@ -169,4 +169,5 @@ func (s *Server) loadServerParams() {
 			}
 		}
 	}
+	s.rt.publish()
 }

@@ -2,9 +2,11 @@ package command
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pikaraft/pikaraft/engine"
 	"github.com/pikaraft/pikaraft/engine/hotcache"
@@ -122,30 +124,46 @@ func (s *Spec) keyRange(argc int) (first, last, step int, ok bool) {
 }
 
 // Table is the command table: the one place that says which commands exist.
+// Lookups read an immutable map through an atomic pointer (no lock: every
+// command, read or applied, is looked up, and an RLock writes memory shared
+// by all CPUs); Register, which runs at start-up, copies the map.
 type Table struct {
-	mu    sync.RWMutex
-	specs map[string]*Spec
+	mu    sync.Mutex // serializes Register
+	specs atomic.Pointer[map[string]*Spec]
 }
 
 // Commands is the process-wide command table. Command files register their
 // commands into it from init functions.
-var Commands = &Table{specs: map[string]*Spec{}}
+var Commands = &Table{}
+
+// table returns the current map (empty before the first Register).
+func (t *Table) table() map[string]*Spec {
+	if m := t.specs.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
 
 // Register adds specs to the table. It panics on a duplicate name: that is
 // a programming error found at start-up.
 func (t *Table) Register(specs ...*Spec) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	m := maps.Clone(t.table())
+	if m == nil {
+		m = map[string]*Spec{}
+	}
 	for _, s := range specs {
 		s.Name = strings.ToLower(s.Name)
-		if _, dup := t.specs[s.Name]; dup {
+		if _, dup := m[s.Name]; dup {
 			panic(fmt.Sprintf("command %q registered twice", s.Name))
 		}
 		if s.Step == 0 && s.FirstKey > 0 {
 			s.Step = 1
 		}
-		t.specs[s.Name] = s
+		m[s.Name] = s
 	}
+	t.specs.Store(&m)
 }
 
 // Lookup finds a command by name, case-insensitively.
@@ -159,23 +177,18 @@ func (t *Table) Lookup(name []byte) (*Spec, bool) {
 			}
 			buf[i] = c
 		}
-		t.mu.RLock()
-		s, ok := t.specs[string(buf[:len(name)])]
-		t.mu.RUnlock()
+		s, ok := t.table()[string(buf[:len(name)])]
 		return s, ok
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	s, ok := t.specs[lowerASCII(name)]
+	s, ok := t.table()[lowerASCII(name)]
 	return s, ok
 }
 
 // All returns every spec, sorted by name.
 func (t *Table) All() []*Spec {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	out := make([]*Spec, 0, len(t.specs))
-	for _, s := range t.specs {
+	m := t.table()
+	out := make([]*Spec, 0, len(m))
+	for _, s := range m {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -184,9 +197,7 @@ func (t *Table) All() []*Spec {
 
 // Len returns the number of commands.
 func (t *Table) Len() int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return len(t.specs)
+	return len(t.table())
 }
 
 func lowerASCII(b []byte) string {
