@@ -27,12 +27,13 @@ type monitorHub struct {
 	conns map[*Conn]bool
 }
 
-// add registers c after writing first (under the hub's lock, so no feed
-// can overtake it) the reply first.
+// add registers c and writes it the reply first, both under the hub's
+// lock: a feed that sees the monitor waits for the lock, so none overtakes
+// first, and c is counted before first is written, so a command sent after
+// the client read first is never skipped by feedMonitors' fast path.
 func (h *monitorHub) add(c *Conn, first command.Reply) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c.push(first)
 	if h.conns == nil {
 		h.conns = map[*Conn]bool{}
 	}
@@ -40,6 +41,7 @@ func (h *monitorHub) add(c *Conn, first command.Reply) {
 		h.conns[c] = true
 		h.n.Add(1)
 	}
+	c.push(first)
 }
 
 func (h *monitorHub) drop(c *Conn) {
