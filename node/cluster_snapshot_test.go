@@ -58,13 +58,7 @@ func checkKeys(t *testing.T, c *redis.Client, prefix string, from, to int) {
 // logs far past it) catches up by a snapshot install and then the log.
 // It restarts with no flags: node ID and peers come from its data dir.
 func TestClusterFollowerCatchesUpBySnapshot(t *testing.T) {
-	c := nodetest.StartCluster(t, 3, nodetest.Options{Config: snapshotConfig})
-	leader := c.WaitLeader(10 * time.Second)
-	lc := c.Nodes[leader].Client()
-	defer lc.Close()
-	setKeys(t, lc, "before", 0, 1000)
-
-	f := (leader + 1) % 3
+	c, leader, lc, f := startSnapshotCluster(t)
 	follower := c.Nodes[f]
 	follower.Stop()
 	t.Logf("stopped follower node %d; writing 100k keys on the leader (node %d)", f, leader)
@@ -101,12 +95,7 @@ func TestClusterFollowerCatchesUpBySnapshot(t *testing.T) {
 // old data or the new, never a mix: restarted, it finishes or redoes the
 // install and has every key.
 func TestFollowerKilledDuringSnapshotInstall(t *testing.T) {
-	c := nodetest.StartCluster(t, 3, nodetest.Options{Config: snapshotConfig})
-	leader := c.WaitLeader(10 * time.Second)
-	lc := c.Nodes[leader].Client()
-	defer lc.Close()
-	setKeys(t, lc, "before", 0, 1000)
-	f := (leader + 1) % 3
+	c, leader, lc, f := startSnapshotCluster(t)
 	follower := c.Nodes[f]
 	follower.SetArgs()
 
@@ -141,4 +130,18 @@ func TestFollowerKilledDuringSnapshotInstall(t *testing.T) {
 		checkKeys(t, fc, "key", 0, written)
 		fc.Close()
 	}
+}
+
+// startSnapshotCluster starts three nodes that compact their logs early
+// (snapshotConfig), writes keys "before" 0..999 on the leader and returns
+// the cluster, the leader's index, a client of it (closed at the end of the
+// test) and the index of a follower.
+func startSnapshotCluster(t *testing.T) (c *nodetest.Cluster, leader int, lc *redis.Client, follower int) {
+	t.Helper()
+	c = nodetest.StartCluster(t, 3, nodetest.Options{Config: snapshotConfig})
+	leader = c.WaitLeader(10 * time.Second)
+	lc = c.Nodes[leader].Client()
+	t.Cleanup(func() { _ = lc.Close() })
+	setKeys(t, lc, "before", 0, 1000)
+	return c, leader, lc, (leader + 1) % 3
 }
