@@ -42,7 +42,7 @@ func (w *Writer) Reset(pos Position, term uint32, index uint64, t uint32) error 
 		f.Close()
 		return fmt.Errorf("binlog: reset: write padding: %w", err)
 	}
-	w.f, w.file, w.pos, w.done = f, pos.Filenum, pos.Offset, pos.Offset
+	w.f, w.file, w.pos, w.done, w.out = f, pos.Filenum, pos.Offset, pos.Offset, pos.Offset
 	w.last = Manifest{Filenum: pos.Filenum, Offset: pos.Offset, Index: index, Term: term}
 	w.lastItems = 0
 	w.dirty = false

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // Options configure a Writer.
@@ -41,6 +43,7 @@ type Writer struct {
 	file uint32
 	pos  uint64 // logical end of the current file, buffered bytes included
 	done uint64 // file offset up to which buf has been written
+	out  uint64 // file offset up to which writing out to disk has been started
 	buf  []byte
 
 	last      Manifest // Index/Term of the last item; Filenum/Offset of the last flush
@@ -114,7 +117,7 @@ func (w *Writer) recover(man Manifest) error {
 		f.Close()
 		return fmt.Errorf("binlog: truncate %s to %d: %w", FileName(newest), tail.end, err)
 	}
-	w.f, w.file, w.pos, w.done = f, newest, tail.end, tail.end
+	w.f, w.file, w.pos, w.done, w.out = f, newest, tail.end, tail.end, tail.end
 	w.last.Filenum, w.last.Offset = newest, tail.end
 	if err := w.mf.save(w.last); err != nil {
 		return err
@@ -283,7 +286,7 @@ func (w *Writer) rotate() error {
 		f.Close()
 		return fmt.Errorf("binlog: close %s: %w", FileName(w.file), err)
 	}
-	w.f, w.file, w.pos, w.done = f, next, 0, 0
+	w.f, w.file, w.pos, w.done, w.out = f, next, 0, 0, 0
 	w.last.Filenum, w.last.Offset = next, 0
 	return w.mf.save(w.last)
 }
@@ -305,6 +308,9 @@ func (w *Writer) flushLocked() error {
 		}
 		w.done += uint64(len(w.buf))
 		w.buf = w.buf[:0]
+		if w.done-w.out >= writeOutBytes {
+			w.startWriteOut()
+		}
 	}
 	if !w.dirty {
 		return nil
@@ -315,6 +321,21 @@ func (w *Writer) flushLocked() error {
 	}
 	w.dirty = false
 	return nil
+}
+
+// writeOutBytes is how many written bytes the current file may hold in the
+// page cache before the Writer starts writing them out.
+const writeOutBytes = 1 << 20
+
+// startWriteOut starts writing the file's bytes from w.out to w.done out to
+// disk without waiting for it (sync_file_range, as RocksDB's bytes_per_sync),
+// so the kernel never has tens of megabytes of binlog to write back at once:
+// its periodic writeback of them (~30 s after they were written) stalled
+// the Raft log's fsync on the same disk by tens of milliseconds. Nothing
+// depends on it for durability (Sync does that), so a failure is ignored.
+func (w *Writer) startWriteOut() {
+	_ = unix.SyncFileRange(int(w.f.Fd()), int64(w.out), int64(w.done-w.out), unix.SYNC_FILE_RANGE_WRITE)
+	w.out = w.done
 }
 
 // Sync flushes and fsyncs the current file and the manifest.
