@@ -214,3 +214,30 @@ func TestSyncWritten(t *testing.T) {
 	require.NoError(t, w.Close())
 	require.NoError(t, w.SyncWritten())
 }
+
+// TestWriteOutEveryMiB checks that a Writer starts writing its file out to
+// disk once a MiB has been flushed since the last write-out (so the kernel
+// never has tens of MB of binlog to write back at once), and that doing so
+// leaves the file's bytes exactly as a writer that flushes once at the end.
+func TestWriteOutEveryMiB(t *testing.T) {
+	content := []byte("*3\r\n$3\r\nset\r\n$3\r\nkey\r\n$100\r\n" + strings.Repeat("v", 100) + "\r\n")
+	const items = 25000 // ~3.6 MB
+	stepwise := openW(t, filepath.Join(t.TempDir(), "log_db0"), Options{FlushBytes: 64 << 10})
+	once := openW(t, filepath.Join(t.TempDir(), "log_db0"), Options{FlushBytes: 1 << 30})
+	for i := 0; i < items; i++ {
+		for _, w := range []*Writer{stepwise, once} {
+			_, err := w.Append(1, uint64(i+1), tm, content)
+			require.NoError(t, err)
+		}
+		if i == items/2 {
+			require.Zero(t, once.out, "nothing flushed yet, nothing written out")
+			require.Greater(t, stepwise.out, uint64(writeOutBytes))
+		}
+	}
+	require.NoError(t, stepwise.Flush())
+	require.NoError(t, once.Flush())
+	require.Greater(t, stepwise.out, uint64(3*writeOutBytes))
+	require.LessOrEqual(t, stepwise.done-stepwise.out, uint64(writeOutBytes))
+	require.Equal(t, once.done, once.out, "one big flush is written out at once")
+	require.Equal(t, readFile(t, once.Dir(), 0), readFile(t, stepwise.Dir(), 0))
+}
