@@ -37,11 +37,13 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	m.Observer = obs
+	start := time.Now()
 	if err := eng.Checkpoint(dir); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	f.log.Info("snapshot: checkpoint taken", "index", m.Index, "applied", m.Applied.Index, "dir", dir)
+	f.log.Info("snapshot: checkpoint taken", "index", m.Index, "applied", m.Applied.Index, "dir", dir,
+		"took", time.Since(start).Round(time.Microsecond))
 	return &snapshot{dir: dir, manifest: m, log: f.log, sums: f.sums}, nil
 }
 

@@ -4,12 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	wal "github.com/hashicorp/raft-wal"
+	walfs "github.com/hashicorp/raft-wal/fs"
+	"github.com/hashicorp/raft-wal/segment"
+
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 // Raft log store kinds (Config.LogStore, pika.conf raft-log-store).
@@ -120,12 +125,35 @@ func (n *Node) openRaftStore() (raftStore, string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("node: create raft log dir: %w", err)
 		}
-		s, err := wal.Open(dir, wal.WithLogger(newHCLog(n.log, "raft-wal")))
+		s, err := openWALStore(dir, n.log, n.trash, 0)
 		if err != nil {
-			return nil, "", fmt.Errorf("node: open raft log %s/: %w", walDir, err)
+			return nil, "", err
 		}
-		return walStore{s}, kind, nil
+		return s, kind, nil
 	}
+}
+
+// openWALStore opens the raft-wal log in dir with segments of segmentBytes
+// (0: raft-wal's default, 64 MiB); the segments it drops go to bin.
+func openWALStore(dir string, log *slog.Logger, bin *trash.Bin, segmentBytes int) (walStore, error) {
+	if err := bin.Sweep(dir); err != nil {
+		log.Warn("raft log: cannot look for segment files left to delete", "error", err)
+	}
+	logger := wal.WithLogger(newHCLog(log, "raft-wal"))
+	filer := wal.WithSegmentFiler(segment.NewFiler(dir, walFS{FS: walfs.New(), bin: bin}))
+	var (
+		w   *wal.WAL
+		err error
+	)
+	if segmentBytes > 0 {
+		w, err = wal.Open(dir, logger, filer, wal.WithSegmentSize(segmentBytes))
+	} else {
+		w, err = wal.Open(dir, logger, filer)
+	}
+	if err != nil {
+		return walStore{}, fmt.Errorf("node: open raft log %s/: %w", walDir, err)
+	}
+	return walStore{w}, nil
 }
 
 // walStore is raft-wal with compacted entries hidden. raft-wal v0.4.2 only
@@ -137,6 +165,21 @@ func (n *Node) openRaftStore() (raftStore, string, error) {
 // that joining servers install the snapshot that carries the data.
 type walStore struct {
 	*wal.WAL
+}
+
+// walFS is raft-wal's file system, except that the segment files a head
+// truncation drops (64 MB each, after every snapshot) go to a trash.Bin:
+// unlinked at once, on a file system with online discard, one stalled every
+// fsync on the disk, this node's Raft log appends among them, for tens of
+// milliseconds.
+type walFS struct {
+	*walfs.FS
+	bin *trash.Bin
+}
+
+// Delete implements raft-wal's types.VFS.
+func (f walFS) Delete(dir, name string) error {
+	return f.bin.Remove(filepath.Join(dir, name))
 }
 
 // GetLog implements raft.LogStore: entries below FirstIndex are not found.

@@ -1,14 +1,18 @@
 package node
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	wal "github.com/hashicorp/raft-wal"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 // restartKeepsLog writes, restarts the node with cfg2 and checks that the
@@ -117,4 +121,52 @@ func TestParseLogStore(t *testing.T) {
 	}
 	_, err := ParseLogStore("rocks")
 	require.ErrorContains(t, err, `"rocks": want wal or bolt`)
+}
+
+// Segment files a snapshot's log compaction drops are deleted through the
+// trash bin (renamed at once, shrunk in the background), and leftovers of
+// an earlier run are deleted after a restart; the log itself is unaffected.
+func TestWALDropsSegmentsThroughTrash(t *testing.T) {
+	dir := t.TempDir()
+	const segBytes = 3 * trash.ChunkBytes
+	leftover := filepath.Join(dir, "00000000000000000001-0000000000000001.wal"+trash.Suffix)
+	require.NoError(t, os.WriteFile(leftover, make([]byte, 2*trash.ChunkBytes), 0o644))
+
+	bin := trash.New(slog.Default())
+	defer bin.Close()
+	s, err := openWALStore(dir, slog.Default(), bin, segBytes)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	data := make([]byte, 64<<10)
+	var logs []*raft.Log
+	for i := uint64(1); i <= 1000; i++ { // ~64 MB: several segments
+		logs = append(logs, &raft.Log{Index: i, Term: 1, Data: data})
+	}
+	for i := 0; i < len(logs); i += 50 {
+		require.NoError(t, s.StoreLogs(logs[i:i+50]))
+	}
+	segments := func() []string {
+		m, err := filepath.Glob(filepath.Join(dir, "*.wal"))
+		require.NoError(t, err)
+		return m
+	}
+	before := segments()
+	require.Greater(t, len(before), 4)
+
+	require.NoError(t, s.DeleteRange(1, 900))
+	after := segments()
+	require.Less(t, len(after), len(before), "dropped segments are gone from the log directory at once")
+	require.Eventually(t, func() bool {
+		m, err := filepath.Glob(filepath.Join(dir, "*"+trash.Suffix))
+		require.NoError(t, err)
+		return len(m) == 0 && bin.Pending() == 0
+	}, 20*time.Second, 10*time.Millisecond, "the bin deletes the dropped segments and the leftover")
+
+	first, err := s.FirstIndex()
+	require.NoError(t, err)
+	require.EqualValues(t, 901, first)
+	var l raft.Log
+	require.NoError(t, s.GetLog(1000, &l))
+	require.Len(t, l.Data, len(data))
+	require.ErrorIs(t, s.GetLog(900, &l), raft.ErrLogNotFound)
 }

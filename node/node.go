@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/trash"
 	"github.com/pikaraft/pikaraft/fsm"
 	"github.com/pikaraft/pikaraft/fsm/snapstore"
 	"github.com/pikaraft/pikaraft/resp"
@@ -126,7 +127,8 @@ type Node struct {
 	// dereference a nil Raft.
 	started chan struct{}
 	rpc     *rpcClient
-	store   raftStore // Raft log and stable store (logstore.go)
+	store   raftStore  // Raft log and stable store (logstore.go)
+	trash   *trash.Bin // deletes dropped log segments and old snapshots a chunk at a time
 
 	leaderMu   sync.Mutex
 	lastLeader knownLeader // guarded by leaderMu
@@ -203,6 +205,10 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		_ = eng.Close()
 		return nil, fmt.Errorf("node: snapshot store: %w", err)
+	}
+	n.trash = trash.New(n.log)
+	if err := snaps.SetTrash(n.trash); err != nil {
+		n.log.Warn("snapshot store: cannot look for old snapshots left to delete", "error", err)
 	}
 	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
 	n.fsm.SetSnapshotFiles(snaps)
@@ -498,7 +504,8 @@ func (n *Node) Close() error {
 	return errors.Join(errs...)
 }
 
-// closeStores closes the transport, the log store and the engine.
+// closeStores closes the transport, the log store and the engine, then stops
+// the trash bin (what it had not deleted yet is deleted after a restart).
 func (n *Node) closeStores() error {
 	var errs []error
 	if n.rpc != nil {
@@ -521,6 +528,9 @@ func (n *Node) closeStores() error {
 		if err := n.fsm.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close engine: %w", err))
 		}
+	}
+	if n.trash != nil {
+		n.trash.Close()
 	}
 	return errors.Join(errs...)
 }

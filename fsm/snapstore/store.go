@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 const (
@@ -58,6 +60,7 @@ type Store struct {
 	retain int
 	log    *slog.Logger
 	mu     sync.Mutex // serialises reaping
+	trash  *trash.Bin // deletes old snapshots when set (SetTrash)
 }
 
 var _ raft.SnapshotStore = (*Store)(nil)
@@ -124,7 +127,7 @@ func (s *Store) all() ([]*raft.SnapshotMeta, error) {
 	}
 	var out []*raft.SnapshotMeta
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasSuffix(e.Name(), tmpSuffix) {
+		if !e.IsDir() || strings.HasSuffix(e.Name(), tmpSuffix) || strings.HasSuffix(e.Name(), trash.Suffix) {
 			continue
 		}
 		m, err := s.readMeta(e.Name())
@@ -198,6 +201,24 @@ func (s *Store) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	return &meta, newReader(files, tm.Members), nil
 }
 
+// SetTrash makes the store delete old snapshots through bin, a chunk at a
+// time in the background (see package trash: the SSTs an old snapshot alone
+// still holds can be hundreds of MB, freed at once), and hands bin what an
+// earlier process left to delete. Call it before the store is used.
+func (s *Store) SetTrash(bin *trash.Bin) error {
+	s.trash = bin
+	return bin.Sweep(s.dir)
+}
+
+// removeSnapshot deletes the directory of snapshot id.
+func (s *Store) removeSnapshot(id string) error {
+	path := filepath.Join(s.dir, id)
+	if s.trash != nil {
+		return s.trash.Remove(path)
+	}
+	return os.RemoveAll(path)
+}
+
 // reap removes all but the retain newest snapshots.
 func (s *Store) reap() {
 	s.mu.Lock()
@@ -208,7 +229,7 @@ func (s *Store) reap() {
 		return
 	}
 	for _, m := range metas[min(s.retain, len(metas)):] {
-		if err := os.RemoveAll(filepath.Join(s.dir, m.ID)); err != nil {
+		if err := s.removeSnapshot(m.ID); err != nil {
 			s.log.Warn("snapstore: remove old snapshot", "id", m.ID, "error", err)
 		}
 	}

@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 var testConf = raft.Configuration{Servers: []raft.Server{{ID: "a", Address: "127.0.0.1:1"}}}
@@ -213,4 +216,40 @@ func TestUnfinishedSnapshotRemovedOnOpen(t *testing.T) {
 	entries, err := os.ReadDir(s2.dir)
 	require.NoError(t, err)
 	require.Empty(t, entries)
+}
+
+// With a trash bin, old snapshots leave the listing at once and their files
+// go in the background; a snapshot being deleted is never listed.
+func TestRetentionThroughTrash(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir)
+	bin := trash.New(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer bin.Close()
+	// What an earlier process left half-deleted: a whole snapshot, tree.json
+	// included, under the trash suffix.
+	left := filepath.Join(s.dir, "3-1-1"+trash.Suffix)
+	require.NoError(t, os.MkdirAll(filepath.Join(left, filesDir), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(left, treeMetaName), []byte(`{"ID":"3-1-1","Index":1,"Term":3,"Version":1}`), 0o644))
+	require.NoError(t, s.SetTrash(bin))
+	archive := tarOf(t, testMembers())
+	for i := uint64(2); i <= 4; i++ {
+		sink := create(t, s, i)
+		_, err := sink.Write(archive)
+		require.NoError(t, err)
+		require.NoError(t, sink.Close())
+		list, err := s.List()
+		require.NoError(t, err)
+		for _, m := range list {
+			require.GreaterOrEqual(t, m.Index, uint64(2), "the half-deleted snapshot is not listed")
+		}
+	}
+	list, err := s.List()
+	require.NoError(t, err)
+	require.Equal(t, []uint64{4, 3}, []uint64{list[0].Index, list[1].Index})
+	require.Eventually(t, func() bool { return bin.Pending() == 0 }, 10*time.Second, 5*time.Millisecond)
+	entries, err := os.ReadDir(s.dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "the reaped snapshot and the leftover are gone")
+	_, raw, _ := readAll(t, s, list[1].ID)
+	require.Equal(t, archive, raw)
 }
