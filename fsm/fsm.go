@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/trash"
 	"github.com/pikaraft/pikaraft/resp/command"
 )
 
@@ -21,9 +22,10 @@ import (
 // so every node that applies the same log ends with the same bytes and
 // produces the same replies.
 type FSM struct {
-	path string         // engine data directory (Pika's db-path)
-	opts engine.Options // options to reopen the engine after a restore
-	log  *slog.Logger
+	path  string         // engine data directory (Pika's db-path)
+	opts  engine.Options // options to reopen the engine after a restore
+	log   *slog.Logger
+	trash *trash.Bin // deletes the old data after a restore (nil: at once)
 
 	eng        atomic.Pointer[engine.Engine]
 	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
@@ -66,14 +68,22 @@ type Config struct {
 	// started (from the newest snapshot's manifest; 0 for none).
 	LeaderTimeMs int64
 	Logger       *slog.Logger
+	// Trash, if set, deletes the old data after a snapshot restore, a
+	// chunk at a time (see package trash).
+	Trash *trash.Bin
 }
 
 // New returns an FSM that applies entries to eng, which must be open at
 // cfg.Path.
 func New(eng *engine.Engine, cfg Config) *FSM {
-	f := &FSM{path: cfg.Path, opts: cfg.Options, log: cfg.Logger, advance: make(chan struct{}), sums: newSumCache()}
+	f := &FSM{path: cfg.Path, opts: cfg.Options, log: cfg.Logger, advance: make(chan struct{}), sums: newSumCache(),
+		trash: cfg.Trash}
 	if f.log == nil {
 		f.log = slog.Default()
+	}
+	if f.trash != nil {
+		// Old data a restore of an earlier process had not finished deleting.
+		f.trash.Resume(f.path + oldSuffix)
 	}
 	f.release = f.swapMu.RUnlock
 	f.eng.Store(eng)

@@ -22,7 +22,9 @@ import (
 // the archive is unpacked into <db-path>.restore and swapped in by renaming
 // <db-path> to <db-path>.prev and <db-path>.restore to <db-path>. Once the
 // new data opened at the snapshot's position, <db-path>.prev is renamed to
-// <db-path>.old and removed; until then a crash rolls back to it (OpenEngine).
+// <db-path>.old and removed (with Config.Trash: renamed to <db-path>.old.trash
+// and deleted in the background); until then a crash rolls back to it
+// (OpenEngine).
 const (
 	restoreSuffix = ".restore"
 	prevSuffix    = ".prev"
@@ -216,10 +218,19 @@ func (f *FSM) swap(tmp string, m *Manifest) error {
 		f.log.Warn("restore: keep old data", "dir", prev, "error", err)
 		return nil
 	}
-	if err := os.RemoveAll(old); err != nil {
+	if err := f.removeOld(old); err != nil {
 		f.log.Warn("restore: remove old data", "dir", old, "error", err)
 	}
 	return nil
+}
+
+// removeOld deletes the old data after a restore: through the trash bin if
+// there is one (the old data can be gigabytes, freed at once).
+func (f *FSM) removeOld(old string) error {
+	if f.trash != nil {
+		return f.trash.Remove(old)
+	}
+	return os.RemoveAll(old)
 }
 
 // rollBack puts the old data (<db-path>.prev) back after a failed swap,

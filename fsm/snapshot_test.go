@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 func TestSnapshotRestoreRoundTrip(t *testing.T) {
@@ -93,4 +95,34 @@ func TestOpenEngineFinishesInterruptedRestore(t *testing.T) {
 		_, err := os.Stat(p)
 		require.True(t, os.IsNotExist(err), p)
 	}
+}
+
+// With a trash bin, the old data of a restore is renamed away at once and
+// deleted in the background, and old data a stopped process left behind is
+// deleted after the next start.
+func TestRestoreDeletesOldDataThroughTrash(t *testing.T) {
+	src := t.TempDir()
+	seedRaw(t, filepath.Join(src, "db"), 300, 7)
+	archive := snapshotBytes(t, openFSM(t, src))
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "db")
+	seedRaw(t, path, 100, 3)
+	leftover := path + oldSuffix + trash.Suffix
+	require.NoError(t, os.MkdirAll(filepath.Join(leftover, "db0"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(leftover, "db0", "000009.sst"), make([]byte, 2*trash.ChunkBytes), 0o644))
+	bin := trash.New(quiet)
+	defer bin.Close()
+	eng, err := OpenEngine(path, engine.Options{})
+	require.NoError(t, err)
+	b := New(eng, Config{Path: path, Logger: quiet, Trash: bin})
+	t.Cleanup(func() { _ = b.Engine().Close() })
+
+	require.NoError(t, b.Restore(io.NopCloser(bytes.NewReader(archive))))
+	require.Len(t, dump(t, b.Engine()), 300)
+	require.NoDirExists(t, path+oldSuffix)
+	require.Eventually(t, func() bool { return bin.Pending() == 0 }, 10*time.Second, 5*time.Millisecond)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the data directory is left")
 }

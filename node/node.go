@@ -210,7 +210,7 @@ func Open(cfg Config) (*Node, error) {
 	if err := snaps.SetTrash(n.trash); err != nil {
 		n.log.Warn("snapshot store: cannot look for old snapshots left to delete", "error", err)
 	}
-	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log})
+	n.fsm = fsm.New(eng, fsm.Config{Path: cfg.DBPath, Options: cfg.Engine, Logger: n.log, Trash: n.trash})
 	n.fsm.SetSnapshotFiles(snaps)
 	n.fsm.SetOnApply(n.onApply)
 	if cfg.Observer != nil {

@@ -64,6 +64,9 @@ type PurgePolicy struct {
 	ExpireLogsDays int
 	// Now is the time the age rule compares against.
 	Now time.Time
+	// Remove deletes one file (nil: os.Remove). The sink passes a
+	// trash.Bin's, which frees a 100 MB file a chunk at a time.
+	Remove func(path string) error
 }
 
 // Purge deletes old binlog files in ascending order and stops at the first
@@ -82,6 +85,10 @@ func (w *Writer) Purge(p PurgePolicy) ([]uint32, error) {
 	}
 	days := p.ExpireLogsDays
 	remainExpire := len(files) - nums
+	remove := p.Remove
+	if remove == nil {
+		remove = os.Remove
+	}
 	var deleted []uint32
 	for _, n := range files {
 		path := filepath.Join(w.dir, FileName(n))
@@ -91,7 +98,7 @@ func (w *Writer) Purge(p PurgePolicy) ([]uint32, error) {
 		if !selected || !w.purgeAllowed(n) {
 			break
 		}
-		if err := os.Remove(path); err != nil {
+		if err := remove(path); err != nil {
 			return deleted, fmt.Errorf("binlog: purge %s: %w", path, err)
 		}
 		deleted = append(deleted, n)

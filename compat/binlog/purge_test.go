@@ -96,3 +96,18 @@ func seq(a, b uint32) []uint32 {
 }
 
 func ptr(v uint32) *uint32 { return &v }
+
+func TestPurgeDeletesThroughPolicyRemove(t *testing.T) {
+	w := makeFiles(t, 13)
+	var removed []string
+	got, err := w.Purge(PurgePolicy{ExpireLogsNums: 10, Remove: func(path string) error {
+		removed = append(removed, filepath.Base(path))
+		return os.Remove(path)
+	}})
+	require.NoError(t, err)
+	require.Equal(t, seq(0, 2), got)
+	require.Equal(t, []string{"write2file0", "write2file1", "write2file2"}, removed)
+	files, err := ListFiles(w.Dir())
+	require.NoError(t, err)
+	require.Equal(t, seq(3, 12), files)
+}

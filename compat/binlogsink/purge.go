@@ -37,7 +37,8 @@ func (s *Sink) StartPurger(interval time.Duration, conf func() (nums, days int))
 				return
 			case now := <-t.C:
 				nums, days := conf()
-				s.purgeAll(binlog.PurgePolicy{ExpireLogsNums: nums, ExpireLogsDays: days, Now: now})
+				s.purgeAll(binlog.PurgePolicy{ExpireLogsNums: nums, ExpireLogsDays: days, Now: now,
+					Remove: s.trash.Remove})
 			}
 		}
 	}(s.purgeStop, s.purgeDone)
@@ -77,7 +78,7 @@ func (s *Sink) PurgeLogsTo(db int, filenum uint32) ([]uint32, error) {
 	if w == nil {
 		return nil, fmt.Errorf("purgelogsto db%d: %w", db, ErrNoDB)
 	}
-	gone, err := w.Purge(binlog.PurgePolicy{UpTo: &filenum, Now: time.Now()})
+	gone, err := w.Purge(binlog.PurgePolicy{UpTo: &filenum, Now: time.Now(), Remove: s.trash.Remove})
 	if len(gone) > 0 {
 		s.log.Info("binlog: PURGELOGSTO", "db", db, "first", binlog.FileName(gone[0]),
 			"last", binlog.FileName(gone[len(gone)-1]))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pikaraft/pikaraft/compat/binlog"
 	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/engine/trash"
 	"github.com/pikaraft/pikaraft/resp/command"
 )
 
@@ -47,6 +48,7 @@ type Sink struct {
 
 	purgeStop chan struct{}
 	purgeDone chan struct{}
+	trash     *trash.Bin // deletes purged files a chunk at a time
 
 	// The entry being applied.
 	term     uint32
@@ -95,7 +97,13 @@ func Open(cfg Config) (*Sink, error) {
 		set.Close()
 		return nil, err
 	}
-	s := &Sink{set: set, j: j, log: log, dbs: cfg.Databases, last: last, writes: map[string]bool{}}
+	s := &Sink{set: set, j: j, log: log, dbs: cfg.Databases, last: last, writes: map[string]bool{},
+		trash: trash.New(log)}
+	for db := 0; db < set.Databases(); db++ {
+		if err := s.trash.Sweep(set.DB(db).Dir()); err != nil {
+			log.Warn("binlog: cannot look for purged files left to delete", "db", db, "error", err)
+		}
+	}
 	if err := s.recover(recs); err != nil {
 		s.Close()
 		return nil, err
@@ -327,6 +335,7 @@ func (s *Sink) Restored(index uint64, nowMs int64, raw json.RawMessage) {
 // Call it after the FSM stopped.
 func (s *Sink) Close() error {
 	s.stopPurger()
+	s.trash.Close()
 	err := s.set.Sync()
 	if cerr := s.set.Close(); err == nil {
 		err = cerr

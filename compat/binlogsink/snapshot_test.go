@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/compat/binlog"
 	"github.com/pikaraft/pikaraft/compat/binlogsink"
+	"github.com/pikaraft/pikaraft/engine/trash"
 )
 
 // memSink is a raft.SnapshotSink into memory.
@@ -110,4 +113,33 @@ func TestRotationAndPurgeLogsTo(t *testing.T) {
 		prev = it.Index
 	}
 	require.Equal(t, uint64(300), prev)
+}
+
+// A purged binlog file a stopped process had not finished deleting (left
+// as write2file<n>.trash) is deleted after the next start; the binlog
+// itself does not see it.
+func TestPurgeLeftoverDeletedAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	n := openNode(t, dir, 1024)
+	var es []entry
+	for i := range 50 {
+		es = append(es, cmds(0, fmt.Sprintf("SET key%03d %0100d", i, i)))
+	}
+	n.fsm.ApplyBatch(logs(1, es...))
+	n.close(t)
+	logDir := binlog.DBDir(filepath.Join(dir, "log"), 0)
+	before, err := binlog.ListFiles(logDir)
+	require.NoError(t, err)
+	leftover := filepath.Join(logDir, binlog.FileName(0)+trash.Suffix)
+	require.NoError(t, os.WriteFile(leftover, make([]byte, 2*trash.ChunkBytes), 0o644))
+
+	n = openNode(t, dir, 1024)
+	defer n.close(t)
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(leftover)
+		return os.IsNotExist(err)
+	}, 10*time.Second, 10*time.Millisecond)
+	after, err := binlog.ListFiles(logDir)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
 }

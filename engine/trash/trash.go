@@ -12,9 +12,11 @@
 // commit discards at most a chunk, and unlinks it when it is empty. RocksDB
 // does the same for its own files (DeleteScheduler, bytes_max_delete_chunk).
 //
-// Remove takes directory trees too (old snapshots). A file or tree a Bin
-// has not finished is left on disk under its name plus Suffix;
-// Sweep hands such leftovers to a Bin after a restart.
+// Remove takes directory trees too (old snapshots, the old data after a
+// restore). A file or tree a Bin has not finished is left on disk under its
+// name plus Suffix (or plus .<n> and Suffix, when that name was taken);
+// Sweep (a whole directory) or Resume (one name) hands such leftovers to a
+// Bin after a restart.
 package trash
 
 import (
@@ -90,6 +92,10 @@ func (b *Bin) Remove(path string) error {
 		return syncDir(filepath.Dir(path))
 	}
 	trashed := path + Suffix
+	if _, err := os.Lstat(trashed); err == nil {
+		// An earlier Remove(path) is still being deleted.
+		trashed = fmt.Sprintf("%s.%d%s", path, time.Now().UnixNano(), Suffix)
+	}
 	if err := os.Rename(path, trashed); err != nil {
 		return fmt.Errorf("trash: %w", err)
 	}
@@ -117,6 +123,51 @@ func (b *Bin) Sweep(dir string) error {
 		}
 	}
 	return nil
+}
+
+// Resume hands to the bin what Remove(path) of an earlier process had not
+// finished (path+Suffix, or path.<n>+Suffix), where a Sweep of the whole
+// directory would be too broad. It returns the number of entries found.
+func (b *Bin) Resume(path string) int {
+	dir, base := filepath.Split(path)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return 0
+	}
+	found := 0
+	for _, e := range entries {
+		if trashOf(e.Name(), base) {
+			b.enqueue(filepath.Join(dir, e.Name()))
+			found++
+		}
+	}
+	return found
+}
+
+// trashOf reports whether name is what Remove makes of base: base+Suffix
+// or base.<digits>+Suffix.
+func trashOf(name, base string) bool {
+	mid, ok := strings.CutPrefix(name, base)
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, Suffix)
+	if !ok {
+		return false
+	}
+	if mid == "" {
+		return true
+	}
+	digits, ok := strings.CutPrefix(mid, ".")
+	if !ok || digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Pending returns the number of files not yet deleted.

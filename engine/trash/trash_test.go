@@ -122,3 +122,50 @@ func TestRemoveDirectoryTree(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "only the live file is left")
 }
+
+// Removing a path again while the bin still deletes the first one (a second
+// snapshot restore soon after the first) takes another trash name, and
+// Resume finds both after a restart.
+func TestRemoveSamePathTwiceAndResume(t *testing.T) {
+	dir := t.TempDir()
+	b := New(slog.Default())
+	b.pause = time.Hour
+	old := filepath.Join(dir, "db.old")
+	for range 2 {
+		require.NoError(t, os.MkdirAll(old, 0o755))
+		writeFile(t, filepath.Join(old, "1.sst"), 3*ChunkBytes)
+		require.NoError(t, b.Remove(old))
+		require.NoDirExists(t, old)
+	}
+	b.Close()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "two trash names")
+
+	writeFile(t, filepath.Join(dir, "db.old.x"+Suffix), 10) // not Remove's
+	b2 := New(slog.Default())
+	defer b2.Close()
+	require.Equal(t, 2, b2.Resume(old))
+	waitEmpty(t, b2)
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "db.old.x"+Suffix, entries[0].Name())
+}
+
+func TestTrashOf(t *testing.T) {
+	for name, want := range map[string]bool{
+		"db.old" + Suffix:        true,
+		"db.old.123" + Suffix:    true,
+		"db.old." + Suffix:       false,
+		"db.old.12a" + Suffix:    false,
+		"db.old":                 false,
+		"db.older" + Suffix:      false,
+		"db" + Suffix:            false,
+		"db.old.1.2" + Suffix:    false,
+		"xdb.old" + Suffix:       false,
+		"db.old" + Suffix + ".1": false,
+	} {
+		require.Equal(t, want, trashOf(name, "db.old"), name)
+	}
+}
