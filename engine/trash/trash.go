@@ -107,8 +107,8 @@ func (b *Bin) Remove(path string) error {
 }
 
 // Sweep hands to the bin every file or directory in dir whose name ends in
-// Suffix: what a Bin of an earlier process had not finished. A missing dir is not an
-// error.
+// Suffix: what a Bin of an earlier process had not finished. A missing dir
+// is not an error.
 func (b *Bin) Sweep(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
