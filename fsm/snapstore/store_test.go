@@ -64,6 +64,15 @@ func create(t *testing.T, s *Store, index uint64) *Sink {
 	return sink.(*Sink)
 }
 
+// put stores archive as a complete snapshot at index.
+func put(t *testing.T, s *Store, index uint64, archive []byte) {
+	t.Helper()
+	sink := create(t, s, index)
+	_, err := sink.Write(archive)
+	require.NoError(t, err)
+	require.NoError(t, sink.Close())
+}
+
 func readAll(t *testing.T, s *Store, id string) (*raft.SnapshotMeta, []byte, io.ReadCloser) {
 	t.Helper()
 	meta, rc, err := s.Open(id)
@@ -154,10 +163,7 @@ func TestCancelAndRetention(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, sink.Cancel())
 	for i := uint64(2); i <= 4; i++ {
-		sink := create(t, s, i)
-		_, err := sink.Write(archive)
-		require.NoError(t, err)
-		require.NoError(t, sink.Close())
+		put(t, s, i, archive)
 	}
 	list, err := s.List()
 	require.NoError(t, err)
@@ -233,10 +239,7 @@ func TestRetentionThroughTrash(t *testing.T) {
 	require.NoError(t, s.SetTrash(bin))
 	archive := tarOf(t, testMembers())
 	for i := uint64(2); i <= 4; i++ {
-		sink := create(t, s, i)
-		_, err := sink.Write(archive)
-		require.NoError(t, err)
-		require.NoError(t, sink.Close())
+		put(t, s, i, archive)
 		list, err := s.List()
 		require.NoError(t, err)
 		for _, m := range list {
