@@ -35,20 +35,31 @@ type applyWaiter struct {
 
 type applyWait struct {
 	f    raft.ApplyFuture
-	done chan error // buffered: the waiter never blocks on a writer that gave up
+	done chan error  // buffered: the waiter never blocks on a writer that gave up
+	then func(error) // called instead of sending on done
+}
+
+// then queues f and calls fn with its Error result, on the waiter's
+// goroutine: fn must not block.
+func (a *applyWaiter) then(f raft.ApplyFuture, fn func(error)) {
+	a.enqueue(applyWait{f: f, then: fn})
 }
 
 // wait queues f and returns the channel its Error result is sent on.
 func (a *applyWaiter) wait(f raft.ApplyFuture) <-chan error {
 	done := make(chan error, 1)
+	a.enqueue(applyWait{f: f, done: done})
+	return done
+}
+
+func (a *applyWaiter) enqueue(w applyWait) {
 	a.mu.Lock()
-	a.queue = append(a.queue, applyWait{f: f, done: done})
+	a.queue = append(a.queue, w)
 	if !a.running {
 		a.running = true
 		go a.run()
 	}
 	a.mu.Unlock()
-	return done
 }
 
 func (a *applyWaiter) run() {
@@ -63,7 +74,11 @@ func (a *applyWaiter) run() {
 		batch, a.queue = a.queue, batch[:0]
 		a.mu.Unlock()
 		for i := range batch {
-			batch[i].done <- batch[i].f.Error()
+			if err := batch[i].f.Error(); batch[i].then != nil {
+				batch[i].then(err)
+			} else {
+				batch[i].done <- err
+			}
 			batch[i] = applyWait{}
 		}
 	}

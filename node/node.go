@@ -170,6 +170,7 @@ type Node struct {
 	deadTimeout    atomic.Int64 // nanoseconds
 	inflight       sync.WaitGroup
 	applies        applyWaiter // waits for proposed entries (applywait.go)
+	coalesce       coalescer   // plain writes sharing entries (coalesce.go)
 	ticks          coarseTicks // deadline checks of waiting writes
 	stop           chan struct{}
 	done           chan struct{}

@@ -49,6 +49,9 @@ func (n *Node) write(ctx context.Context, e *fsm.Entry) ([]command.Reply, error)
 	defer n.inflight.Done()
 
 	if n.IsLeader() {
+		if coalescable(e) {
+			return n.proposeCoalesced(ctx, e)
+		}
 		return n.propose(ctx, e) // bounded by WriteTimeout itself
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.WriteTimeout)
@@ -68,16 +71,32 @@ var errApplyTimeout = errors.New("timed out waiting for the entry to apply")
 // with ErrNoLeader when the entry certainly did not reach the log (this
 // node is not the leader), and with ErrOutcomeUnknown once it may have.
 func (n *Node) propose(ctx context.Context, e *fsm.Entry) ([]command.Reply, error) {
+	f, deadline, err := n.startProposal(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return applyOutcome(f, n.awaitApply(ctx, f, deadline))
+}
+
+// startProposal stamps e with the cluster time and a random seed and hands
+// it to Raft; the deadline is the write timeout or ctx's, whichever is
+// first. It fails with ErrNoLeader when this node is not the leader.
+func (n *Node) startProposal(ctx context.Context, e *fsm.Entry) (raft.ApplyFuture, time.Time, error) {
 	if !n.IsLeader() {
-		return nil, ErrNoLeader
+		return nil, time.Time{}, ErrNoLeader
 	}
 	e.LeaderTimeMs, e.Seed = n.now(), rand.Uint64()
 	deadline := time.Now().Add(n.cfg.WriteTimeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	f := n.raft.Apply(e.Encode(), time.Until(deadline))
-	err := n.awaitApply(ctx, f, deadline)
+	return n.raft.Apply(e.Encode(), time.Until(deadline)), deadline, nil
+}
+
+// applyOutcome turns the result of waiting for a proposed entry into its
+// replies, or ErrNoLeader when the entry certainly did not reach the log
+// and ErrOutcomeUnknown once it may have.
+func applyOutcome(f raft.ApplyFuture, err error) ([]command.Reply, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, errApplyTimeout):

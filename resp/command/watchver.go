@@ -60,8 +60,10 @@ func watchBucket(db int, key []byte) uint32 {
 	return uint32(h.Sum64() % WatchBuckets)
 }
 
-func watchBucketKey(db int, key []byte) []byte {
-	return binary.BigEndian.AppendUint32(append([]byte{}, watchBucketPrefix...), watchBucket(db, key))
+func watchBucketKey(db int, key []byte) []byte { return bucketKey(watchBucket(db, key)) }
+
+func bucketKey(bucket uint32) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, watchBucketPrefix...), bucket)
 }
 
 func watchDBKey(db int) []byte {
@@ -161,6 +163,40 @@ func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
 			ops = append(ops, engine.MetaOp{Key: k, Value: val})
 		}
 	}
+	visitVersions(db, cmds, func(all, dbEpoch bool, bucket uint32) {
+		switch {
+		case all:
+			add(watchAllKey)
+		case dbEpoch:
+			add(watchDBKey(db))
+		default:
+			add(bucketKey(bucket))
+		}
+	})
+	return ops
+}
+
+// VersionBuckets calls fn with the version bucket of each key that cmds,
+// run in database db, may modify, and reports whether they bump the
+// database's or the global version instead (FLUSHDB, FLUSHALL, writes whose
+// keys cannot be named). The FSM gives every version an entry bumps the
+// entry's index, so writes that must not share one version — those of
+// different clients coalesced into one entry (node) — are told apart by
+// these buckets.
+func VersionBuckets(db int, cmds [][][]byte, fn func(bucket uint32)) (epoch bool) {
+	visitVersions(db, cmds, func(all, dbEpoch bool, bucket uint32) {
+		if all || dbEpoch {
+			epoch = true
+			return
+		}
+		fn(bucket)
+	})
+	return epoch
+}
+
+// visitVersions calls fn for each version record a write of cmds bumps:
+// the global one (all), the database's (dbEpoch) or a key's bucket.
+func visitVersions(db int, cmds [][][]byte, fn func(all, dbEpoch bool, bucket uint32)) {
 	for _, argv := range cmds {
 		if len(argv) == 0 {
 			continue
@@ -172,16 +208,15 @@ func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
 		keys, all := modifiedKeys(spec, argv)
 		switch {
 		case spec.Name == "flushall":
-			add(watchAllKey)
+			fn(true, false, 0)
 		case all:
-			add(watchDBKey(db))
+			fn(false, true, 0)
 		default:
 			for _, k := range keys {
-				add(watchBucketKey(db, k))
+				fn(false, false, watchBucket(db, k))
 			}
 		}
 	}
-	return ops
 }
 
 // modifiedKeys returns the keys a write command may modify, or all=true
