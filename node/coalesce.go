@@ -24,6 +24,9 @@ import (
 // grows until that batch was applied and the next batch takes all of it.
 // Under load one batch is thus in flight while the next one gathers, and a
 // Raft append carries one entry of many commands instead of many entries.
+// A batch in flight for more than twice the typical batch time (a slow
+// fsync, a stalled follower) lets the queue go ahead of it, so writes behind
+// a stall wait no longer than they would without coalescing.
 //
 // The FSM runs an entry's commands one after another and answers each with
 // its own reply, so a write's replies are what an entry of its own would
@@ -44,8 +47,20 @@ const (
 type coalescer struct {
 	mu       sync.Mutex
 	queue    []*queuedWrite
-	inFlight bool // a batch is proposed and not yet applied
+	inFlight int           // batches proposed and not yet applied: 0, 1, or 2 after an escape
+	started  time.Time     // when the batch in flight was proposed (inFlight 1)
+	typical  time.Duration // moving average of how long a batch takes to apply
+	escape   *time.Timer   // fires when the batch in flight is overdue
 }
+
+// escapeFactor: a batch in flight for escapeFactor times the typical
+// batch time is stuck (a slow disk, a stalled follower); the queue is then
+// proposed without waiting for it, so the writes behind it ride the next
+// append as they would without coalescing.
+const escapeFactor = 2
+
+// minEscape is the shortest wait before an escape.
+const minEscape = time.Millisecond
 
 // queuedWrite is one writer's commands waiting in the queue.
 type queuedWrite struct {
@@ -94,6 +109,9 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
 	batch := c.takeLocked()
+	if batch != nil {
+		n.armLocked()
+	}
 	c.mu.Unlock()
 	if batch != nil {
 		n.proposeBatch(batch)
@@ -117,22 +135,59 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 // takeLocked returns the queue, now in flight, if no batch is in flight
 // and the queue is not empty.
 func (c *coalescer) takeLocked() []*queuedWrite {
-	if c.inFlight || len(c.queue) == 0 {
+	if c.inFlight > 0 || len(c.queue) == 0 {
 		return nil
 	}
-	c.inFlight = true
+	return c.flyLocked()
+}
+
+// flyLocked puts the queue in flight and returns it.
+func (c *coalescer) flyLocked() []*queuedWrite {
+	c.inFlight++
 	batch := c.queue
 	c.queue = nil
 	return batch
 }
 
-// batchDone is called once the last entry of the batch in flight was
-// applied or failed: it proposes the queue that gathered meanwhile.
-func (n *Node) batchDone() {
+// armLocked starts the escape clock of the batch just put in flight.
+func (n *Node) armLocked() {
+	c := &n.coalesce
+	c.started = time.Now()
+	wait := max(escapeFactor*c.typical, minEscape)
+	if c.escape == nil {
+		c.escape = time.AfterFunc(wait, n.escapeBatch)
+	} else {
+		c.escape.Reset(wait)
+	}
+}
+
+// escapeBatch proposes the queue while the batch in flight is overdue.
+func (n *Node) escapeBatch() {
 	c := &n.coalesce
 	c.mu.Lock()
-	c.inFlight = false
+	var batch []*queuedWrite
+	if c.inFlight == 1 && len(c.queue) > 0 && time.Since(c.started) >= max(escapeFactor*c.typical, minEscape) {
+		batch = c.flyLocked()
+	}
+	c.mu.Unlock()
+	if batch != nil {
+		n.proposeBatch(batch)
+	}
+}
+
+// batchDone is called once the last entry of a batch was applied or
+// failed: it proposes the queue that gathered meanwhile, unless another
+// batch is still in flight.
+func (n *Node) batchDone(proposed time.Time) {
+	c := &n.coalesce
+	c.mu.Lock()
+	c.inFlight--
+	took := time.Since(proposed)
+	c.typical += (took - c.typical) / 8
 	batch := c.takeLocked()
+	if batch != nil {
+		n.armLocked()
+	}
 	c.mu.Unlock()
 	if batch != nil {
 		n.proposeBatch(batch)
@@ -143,9 +198,10 @@ func (n *Node) batchDone() {
 // makes. Writers that gave up before are left out: their outcome was
 // reported as unknown, and they are not applied.
 func (n *Node) proposeBatch(batch []*queuedWrite) {
+	proposed := time.Now()
 	batch = slices.DeleteFunc(batch, func(w *queuedWrite) bool { return w.gaveUp.Load() })
 	if len(batch) == 0 {
-		n.batchDone()
+		n.batchDone(proposed)
 		return
 	}
 	entries := packEntries(batch)
@@ -159,7 +215,7 @@ func (n *Node) proposeBatch(batch []*queuedWrite) {
 		if err != nil {
 			deliver(writers, nil, err)
 			if last {
-				n.batchDone()
+				n.batchDone(proposed)
 			}
 			continue
 		}
@@ -167,7 +223,7 @@ func (n *Node) proposeBatch(batch []*queuedWrite) {
 			replies, err := applyOutcome(f, err)
 			deliver(writers, replies, err)
 			if last {
-				n.batchDone()
+				n.batchDone(proposed)
 			}
 		})
 	}
