@@ -108,10 +108,7 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 	c := &n.coalesce
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
-	batch := c.takeLocked()
-	if batch != nil {
-		n.armLocked()
-	}
+	batch := n.takeLocked()
 	c.mu.Unlock()
 	if batch != nil {
 		n.proposeBatch(batch)
@@ -132,12 +129,14 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 	}
 }
 
-// takeLocked returns the queue, now in flight, if no batch is in flight
-// and the queue is not empty.
-func (c *coalescer) takeLocked() []*queuedWrite {
+// takeLocked returns the queue, now in flight with its escape clock
+// started, if no batch is in flight and the queue is not empty.
+func (n *Node) takeLocked() []*queuedWrite {
+	c := &n.coalesce
 	if c.inFlight > 0 || len(c.queue) == 0 {
 		return nil
 	}
+	n.armLocked()
 	return c.flyLocked()
 }
 
@@ -184,10 +183,7 @@ func (n *Node) batchDone(proposed time.Time) {
 	c.inFlight--
 	took := time.Since(proposed)
 	c.typical += (took - c.typical) / 8
-	batch := c.takeLocked()
-	if batch != nil {
-		n.armLocked()
-	}
+	batch := n.takeLocked()
 	c.mu.Unlock()
 	if batch != nil {
 		n.proposeBatch(batch)
