@@ -87,12 +87,20 @@ func (e *Engine) UpdateMeta(w Writer, ops []MetaOp) error {
 }
 
 // ScanMeta calls fn for every meta record whose key starts with prefix, in
-// key order, from one snapshot. The slices are valid only during the call.
+// key order, as of one point in time. The slices are valid only during the
+// call.
+//
+// One iterator is that point in time by itself, so the scan takes no
+// RocksDB snapshot. That matters: the FSM scans the dedup records every
+// dedupGCEvery entries, at the same log index on every node, and
+// releasing a snapshot is what makes RocksDB mark bottommost files for a
+// rewrite (compaction reason BottommostFiles) — on all nodes at once,
+// which showed as a write latency spike in the cluster.
 func (e *Engine) ScanMeta(prefix []byte, fn func(key, value []byte) error) error {
 	if _, err := e.metaInstance(); err != nil {
 		return err
 	}
-	r, err := e.dbs[0].read(KindStrings, true)
+	r, err := e.dbs[0].read(KindStrings, false)
 	if err != nil {
 		return err
 	}
