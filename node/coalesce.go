@@ -48,7 +48,7 @@ type coalescer struct {
 	mu       sync.Mutex
 	queue    []*queuedWrite
 	inFlight int           // batches proposed and not yet applied: 0, 1, or 2 after an escape
-	started  time.Time     // when the batch in flight was proposed (inFlight 1)
+	started  time.Time     // when the escape clock of the batch in flight started
 	typical  time.Duration // moving average of how long a batch takes to apply
 	escape   *time.Timer   // fires when the batch in flight is overdue
 }
@@ -129,15 +129,27 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 	}
 }
 
-// takeLocked returns the queue, now in flight with its escape clock
-// started, if no batch is in flight and the queue is not empty.
+// takeLocked returns the queue, now in flight, if it is not empty and no
+// batch is in flight (then its escape clock starts) or the one in flight
+// is overdue.
 func (n *Node) takeLocked() []*queuedWrite {
 	c := &n.coalesce
-	if c.inFlight > 0 || len(c.queue) == 0 {
+	switch {
+	case len(c.queue) == 0:
 		return nil
+	case c.inFlight == 0:
+		n.armLocked()
+		return c.flyLocked()
+	case c.inFlight == 1 && c.overdueLocked():
+		return c.flyLocked()
 	}
-	n.armLocked()
-	return c.flyLocked()
+	return nil
+}
+
+// overdueLocked reports whether the one batch in flight has been so for
+// escapeFactor times the typical batch time.
+func (c *coalescer) overdueLocked() bool {
+	return time.Since(c.started) >= max(escapeFactor*c.typical, minEscape)
 }
 
 // flyLocked puts the queue in flight and returns it.
@@ -160,14 +172,12 @@ func (n *Node) armLocked() {
 	}
 }
 
-// escapeBatch proposes the queue while the batch in flight is overdue.
+// escapeBatch proposes the queue if the batch in flight is overdue (a
+// write that arrives later sees that itself, in takeLocked).
 func (n *Node) escapeBatch() {
 	c := &n.coalesce
 	c.mu.Lock()
-	var batch []*queuedWrite
-	if c.inFlight == 1 && len(c.queue) > 0 && time.Since(c.started) >= max(escapeFactor*c.typical, minEscape) {
-		batch = c.flyLocked()
-	}
+	batch := n.takeLocked()
 	c.mu.Unlock()
 	if batch != nil {
 		n.proposeBatch(batch)
@@ -183,6 +193,11 @@ func (n *Node) batchDone(proposed time.Time) {
 	c.inFlight--
 	took := time.Since(proposed)
 	c.typical += (took - c.typical) / 8
+	if c.inFlight == 1 {
+		// The other batch, proposed as an escape, is now the one in
+		// flight: it gets an escape clock of its own.
+		n.armLocked()
+	}
 	batch := n.takeLocked()
 	c.mu.Unlock()
 	if batch != nil {

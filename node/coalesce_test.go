@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -139,4 +140,38 @@ func TestConcurrentWritesShareEntries(t *testing.T) {
 	entries := n.raft.LastIndex() - before
 	require.Less(t, entries, uint64(writers*writes), "1000 writes took %d log entries", entries)
 	t.Logf("%d writes in %d log entries", writers*writes, entries)
+}
+
+// A batch stuck in flight does not hold back the writes queued behind it:
+// once it is overdue, the queue is proposed as a second batch.
+func TestStuckBatchLetsQueueGoAhead(t *testing.T) {
+	n := openNode(t, testConfig(t, t.TempDir()))
+	writeNow(t, n)
+	idx := n.raft.LastIndex()
+	slow := make(chan error, 1)
+	go func() {
+		_, err := n.Write(context.Background(), 0, [][][]byte{{[]byte("nodetest.sleep"), []byte("1500")}})
+		slow <- err
+	}()
+	require.Eventually(t, func() bool { return n.raft.LastIndex() > idx }, 2*time.Second, time.Millisecond)
+	idx = n.raft.LastIndex()
+	time.Sleep(50 * time.Millisecond) // the slow batch is overdue
+
+	fast := make(chan error, 1)
+	go func() {
+		r, err := n.Write(context.Background(), 0, [][][]byte{{[]byte("SET"), []byte("k"), []byte("v")}})
+		if err == nil && (len(r) != 1 || r[0].Str != "OK") {
+			err = fmt.Errorf("SET replied %v", r)
+		}
+		fast <- err
+	}()
+	// The SET reaches the log while the slow entry is still being applied.
+	require.Eventually(t, func() bool { return n.raft.LastIndex() > idx }, time.Second, time.Millisecond)
+	select {
+	case err := <-slow:
+		t.Fatalf("the slow write finished (%v) before the check", err)
+	default:
+	}
+	require.NoError(t, <-slow)
+	require.NoError(t, <-fast)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,14 @@ func init() {
 		Name: "nodetest.now", Arity: 1, Flags: command.FlagWrite,
 		Run: func(c *command.Ctx, argv [][]byte) command.Reply {
 			return command.Status(fmt.Sprintf("%d %d", c.NowMs, c.W.Pos.Index))
+		},
+	}, &command.Spec{
+		// nodetest.sleep ms: an entry whose apply takes ms milliseconds.
+		Name: "nodetest.sleep", Arity: 2, Flags: command.FlagWrite,
+		Run: func(c *command.Ctx, argv [][]byte) command.Reply {
+			ms, _ := strconv.Atoi(string(argv[1]))
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			return command.OK()
 		},
 	}, &command.Spec{
 		Name: "nodetest.hincr", Arity: 3, Flags: command.FlagWrite,
