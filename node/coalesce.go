@@ -185,8 +185,8 @@ func (n *Node) escapeBatch() {
 }
 
 // batchDone is called once the last entry of a batch was applied or
-// failed: it proposes the queue that gathered meanwhile, unless another
-// batch is still in flight.
+// failed: it proposes the queue that gathered meanwhile, unless the other
+// batch is still in flight and not overdue.
 func (n *Node) batchDone(proposed time.Time) {
 	c := &n.coalesce
 	c.mu.Lock()
