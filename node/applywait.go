@@ -150,16 +150,25 @@ func (t *coarseTicks) run() {
 // awaitApply waits for f until deadline or until ctx ends and returns
 // f.Error(); errApplyTimeout when it gave up first.
 func (n *Node) awaitApply(ctx context.Context, f raft.ApplyFuture, deadline time.Time) error {
-	done := n.applies.wait(f)
+	err, ok := awaitResult(ctx, &n.ticks, n.applies.wait(f), deadline)
+	if !ok {
+		return errApplyTimeout
+	}
+	return err
+}
+
+// awaitResult waits for a value on ch until deadline (checked on the
+// coarse tick) or until ctx ends; ok is false when it gave up first.
+func awaitResult[T any](ctx context.Context, ticks *coarseTicks, ch <-chan T, deadline time.Time) (v T, ok bool) {
 	for {
 		select {
-		case err := <-done:
-			return err
+		case v := <-ch:
+			return v, true
 		case <-ctx.Done():
-			return errApplyTimeout
-		case <-n.ticks.next():
+			return v, false
+		case <-ticks.next():
 			if !time.Now().Before(deadline) {
-				return errApplyTimeout
+				return v, false
 			}
 		}
 	}

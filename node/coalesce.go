@@ -100,10 +100,7 @@ func newQueuedWrite(e *fsm.Entry) *queuedWrite {
 // proposeCoalesced queues e's commands, proposes the queue if no batch is
 // in flight, and waits for e's replies until the write deadline.
 func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Reply, error) {
-	deadline := time.Now().Add(n.cfg.WriteTimeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
+	deadline := n.writeDeadline(ctx)
 	w := newQueuedWrite(e)
 	c := &n.coalesce
 	c.mu.Lock()
@@ -113,20 +110,12 @@ func (n *Node) proposeCoalesced(ctx context.Context, e *fsm.Entry) ([]command.Re
 	if batch != nil {
 		n.proposeBatch(batch)
 	}
-	for {
-		select {
-		case r := <-w.done:
-			return r.replies, r.err
-		case <-ctx.Done():
-			w.gaveUp.Store(true)
-			return applyOutcome(nil, errApplyTimeout)
-		case <-n.ticks.next():
-			if !time.Now().Before(deadline) {
-				w.gaveUp.Store(true)
-				return applyOutcome(nil, errApplyTimeout)
-			}
-		}
+	r, ok := awaitResult(ctx, &n.ticks, w.done, deadline)
+	if !ok {
+		w.gaveUp.Store(true)
+		return applyOutcome(nil, errApplyTimeout)
 	}
+	return r.replies, r.err
 }
 
 // takeLocked returns the queue, now in flight, if it is not empty and no

@@ -86,11 +86,18 @@ func (n *Node) startProposal(ctx context.Context, e *fsm.Entry) (raft.ApplyFutur
 		return nil, time.Time{}, ErrNoLeader
 	}
 	e.LeaderTimeMs, e.Seed = n.now(), rand.Uint64()
+	deadline := n.writeDeadline(ctx)
+	return n.raft.Apply(e.Encode(), time.Until(deadline)), deadline, nil
+}
+
+// writeDeadline is when a write on this leader gives up: WriteTimeout from
+// now, or ctx's deadline if that comes first.
+func (n *Node) writeDeadline(ctx context.Context) time.Time {
 	deadline := time.Now().Add(n.cfg.WriteTimeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	return n.raft.Apply(e.Encode(), time.Until(deadline)), deadline, nil
+	return deadline
 }
 
 // applyOutcome turns the result of waiting for a proposed entry into its
