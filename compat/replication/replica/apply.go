@@ -70,6 +70,8 @@ func (l *link) applyBatch(entries []*innerpb.InnerResponse_BinlogSync) error {
 // applyItems appends and applies the non-empty entries; it returns the
 // offset of the first one and of the last (nil, nil for keepalives only).
 func (r *Replica) applyItems(db int, es []*innerpb.InnerResponse_BinlogSync) (first, last *innerpb.BinlogOffset, err error) {
+	r.batchMu.Lock()
+	defer r.batchMu.Unlock()
 	w := r.logs.DB(db)
 	for _, e := range es {
 		if len(e.GetBinlog()) == 0 {

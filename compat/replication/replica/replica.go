@@ -31,6 +31,10 @@ type Replica struct {
 	engMu sync.RWMutex // held for writing while a dump is swapped in
 	eng   *engine.Engine
 	logs  *binlog.Set
+	// batchMu is held for writing while one batch of received items is
+	// appended, applied and counted, so Producer never shows a position
+	// whose items are not yet applied and counted in Stats.
+	batchMu sync.RWMutex
 
 	mu     sync.Mutex
 	master string
@@ -96,8 +100,13 @@ func (r *Replica) View(fn func(*engine.Engine) error) error {
 	return fn(r.eng)
 }
 
-// Producer returns database db's binlog producer position.
-func (r *Replica) Producer(db int) binlog.Position { return r.logs.DB(db).Producer() }
+// Producer returns database db's binlog producer position; every item
+// before it has been applied.
+func (r *Replica) Producer(db int) binlog.Position {
+	r.batchMu.RLock()
+	defer r.batchMu.RUnlock()
+	return r.logs.DB(db).Producer()
+}
 
 // States returns every database's state.
 func (r *Replica) States() []State {
