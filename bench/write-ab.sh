@@ -7,6 +7,8 @@
 # 127.0.0.1 (deploy/local-cluster.sh, driving its leader) and then a fresh
 # single node, and drives each with
 #   redis-benchmark -t set -n 60000 -c 50 -r 1000000, then the same with -t incr.
+# Environment: TESTS (redis-benchmark test names, default "set incr"), N
+# (requests per test, default 60000), CLUSTER=0 (single node only).
 # It prints requests per second and the servers' CPU per request (user +
 # system time of all pikaraft processes of the topology, from /proc, divided
 # by the requests). Interleaving rounds is what makes the comparison fair on
@@ -21,7 +23,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/pikaraft-write-ab.XXXXXX)"
 CLUSTER_BASE=9440
 SINGLE_PORT=9450
-N=60000
+N=${N:-60000}
+TESTS=${TESTS:-set incr}
+CLUSTER=${CLUSTER:-1}
 single_pid=""
 
 cleanup() {
@@ -38,11 +42,11 @@ cpu_ticks() {
 	echo "$sum"
 }
 
-# drive PORT PID...: SET then INCR; prints "set=RPS/CPUus incr=RPS/CPUus".
+# drive PORT PID...: each of TESTS in turn; prints "set=RPS/CPUus incr=RPS/CPUus ...".
 drive() {
 	local port=$1 out="" t before rps after
 	shift
-	for t in set incr; do
+	for t in $TESTS; do
 		before=$(cpu_ticks "$@")
 		rps=$(redis-benchmark -p "$port" -t "$t" -n $N -c 50 -r 1000000 --csv | tail -1 | cut -d, -f2 | tr -d '"')
 		after=$(cpu_ticks "$@")
@@ -64,22 +68,25 @@ wait_master() {
 for round in $(seq 1 "$ROUNDS"); do
 	for bin in "$@"; do
 		echo "round $round/$ROUNDS: $bin ..." >&2
-		export CLUSTER_DIR="$WORK/cluster" BASE_PORT=$CLUSTER_BASE PIKARAFT_BIN="$bin" LOG_LEVEL=warn
-		rm -rf "$CLUSTER_DIR"
-		"$ROOT/deploy/local-cluster.sh" start >/dev/null
-		leader=""
-		for _ in $(seq 1 300); do
-			for n in 1 2 3; do
-				[ "$(redis-cli -p $((CLUSTER_BASE + n)) role 2>/dev/null | head -1)" = "master" ] && leader=$((CLUSTER_BASE + n))
+		cluster=" (skipped)"
+		if [ "$CLUSTER" != 0 ]; then
+			export CLUSTER_DIR="$WORK/cluster" BASE_PORT=$CLUSTER_BASE PIKARAFT_BIN="$bin" LOG_LEVEL=warn
+			rm -rf "$CLUSTER_DIR"
+			"$ROOT/deploy/local-cluster.sh" start >/dev/null
+			leader=""
+			for _ in $(seq 1 300); do
+				for n in 1 2 3; do
+					[ "$(redis-cli -p $((CLUSTER_BASE + n)) role 2>/dev/null | head -1)" = "master" ] && leader=$((CLUSTER_BASE + n))
+				done
+				[ -n "$leader" ] && break
+				sleep 0.1
 			done
-			[ -n "$leader" ] && break
-			sleep 0.1
-		done
-		[ -n "$leader" ] || { echo "no leader within 30 s" >&2; exit 1; }
-		pids=$(cat "$CLUSTER_DIR"/n*/pikaraft.pid)
-		# shellcheck disable=SC2086
-		cluster=$(drive "$leader" $pids)
-		"$ROOT/deploy/local-cluster.sh" stop >/dev/null
+			[ -n "$leader" ] || { echo "no leader within 30 s" >&2; exit 1; }
+			pids=$(cat "$CLUSTER_DIR"/n*/pikaraft.pid)
+			# shellcheck disable=SC2086
+			cluster=$(drive "$leader" $pids)
+			"$ROOT/deploy/local-cluster.sh" stop >/dev/null
+		fi
 
 		rm -rf "$WORK/single"
 		mkdir -p "$WORK/single"
