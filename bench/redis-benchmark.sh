@@ -3,7 +3,9 @@
 # against a Redis 7 server from Debian (no persistence), a pikaraft single
 # node and a pikaraft three-node cluster on 127.0.0.1 (driving its leader),
 # then the Go open-loop load generator (bench/latency) against the cluster
-# leader at fixed offered rates. It prints one table of ratios (single/Redis,
+# leader at fixed offered rates. Before the servers start it checks the disk
+# for periodic fsync stalls (bench/fsyncstall), which set a floor under the
+# cluster's write p99 on some VMs. It prints one table of ratios (single/Redis,
 # cluster/single) and writes the machine, the commands and the raw numbers
 # into docs/BENCHMARKS.md (the section between the redis-benchmark markers;
 # the rest of the file is kept). Progress is printed while it runs.
@@ -69,8 +71,14 @@ T0=$(date +%s)
 # step prints a progress header with the time elapsed since the start.
 step() { printf '== [%4ss] %s\n' $(($(date +%s) - T0)) "$*"; }
 
-step "building bin/pikaraft and bin/latency"
-(cd "$ROOT" && mkdir -p bin && go build -o bin/pikaraft ./cmd/pikaraft && go build -o bin/latency ./bench/latency)
+step "building bin/pikaraft, bin/latency and bin/fsyncstall"
+(cd "$ROOT" && mkdir -p bin && go build -o bin/pikaraft ./cmd/pikaraft && go build -o bin/latency ./bench/latency &&
+	go build -o bin/fsyncstall ./bench/fsyncstall)
+
+step "checking the disk for fsync stalls (three writers, 3 s, nothing else running)"
+FSYNC_CMD="bin/fsyncstall -dir <temp dir> -writers 3 -duration 3s"
+FSYNC_CHECK=$("$ROOT/bin/fsyncstall" -dir "$WORK" -writers 3 -duration 3s)
+echo "   $FSYNC_CHECK"
 
 step "starting redis-server on port $REDIS_PORT (no persistence)"
 mkdir -p "$WORK/redis"
@@ -236,7 +244,8 @@ SECTION="$WORK/section.md"
 	echo "tens of percent between runs; the ratios are more telling than the absolute values."
 	echo
 	echo "Machine: \`nproc\` = $(nproc), CPU: $CPU, kernel $(uname -r),"
-	echo "disk: $DISK_DEV ($DISK_FS, $DISK_KIND), memory:"
+	echo "disk: $DISK_DEV ($DISK_FS, $DISK_KIND; before the servers started, \`$FSYNC_CMD\`:"
+	echo "$FSYNC_CHECK), memory:"
 	echo
 	echo '```'
 	echo "$ free -g"
