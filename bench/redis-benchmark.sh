@@ -3,7 +3,8 @@
 # against a Redis 7 server from Debian (no persistence), a pikaraft single
 # node and a pikaraft three-node cluster on 127.0.0.1 (driving its leader),
 # then the Go open-loop load generator (bench/latency) against the cluster
-# leader at fixed offered rates. Before the servers start it checks the disk
+# leader at fixed offered rates (SET also against the single node and Redis,
+# for reference). Before the servers start it checks the disk
 # for periodic fsync stalls (bench/fsyncstall), which set a floor under the
 # cluster's write p99 on some VMs. It prints one table of ratios (single/Redis,
 # cluster/single) and writes the machine, the commands and the raw numbers
@@ -190,6 +191,16 @@ LATENCY_CMD="bin/latency -addr 127.0.0.1:<leader port> -conns $CLIENTS -keys $KE
 	"$ROOT/bin/latency" -addr "127.0.0.1:$LEADER_PORT" -conns "$CLIENTS" -keys "$KEYSPACE" -duration "${RATE_SECONDS}s" -csv -op get -rates "$GET_RATES" | tail -n +2
 } | tee "$LAT" | awk -F, 'NR > 1 {printf "     %s offered %6s/s: achieved %s/s, p50 %s ms, p99 %s ms, p999 %s ms, errors %s\n", $1, $2, $6, $7, $8, $9, $5}'
 
+# The same SET rates on the single node and on Redis: the floor this
+# machine sets under the cluster's numbers (no replication; no disk).
+step "reference: SET at $SET_RATES/s on the single node and on Redis, ${RATE_SECONDS}s each"
+for ref in "single $PIKARAFT_PORT" "redis $REDIS_PORT"; do
+	read -r name port <<<"$ref"
+	"$ROOT/bin/latency" -addr "127.0.0.1:$port" -conns "$CLIENTS" -keys "$KEYSPACE" -duration "${RATE_SECONDS}s" -csv -op set -rates "$SET_RATES" |
+		tee "$WORK/latency-$name.csv" |
+		awk -F, -v s="$name" 'NR > 1 {printf "     %-6s %s offered %6s/s: achieved %s/s, p50 %s ms, p99 %s ms, p999 %s ms, errors %s\n", s, $1, $2, $6, $7, $8, $9, $5}'
+done
+
 # rps FILE TEST prints the requests/s of TEST (its full CSV name) in FILE.
 rps() { awk -F'","' -v t="$2" '{gsub(/"/, "", $1); gsub(/"/, "", $2)} $1 == t {print $2}' "$1"; }
 
@@ -213,9 +224,11 @@ TABLE="$WORK/table.md"
 } >"$TABLE"
 LATTABLE="$WORK/lattable.md"
 {
-	echo "| op | offered rps | achieved rps | p50 ms | p99 ms | p999 ms | max ms | errors |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	awk -F, 'NR > 1 {printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper($1), $2, $6, $7, $8, $9, $10, $5}' "$LAT"
+	echo "| server | op | offered rps | achieved rps | p50 ms | p99 ms | p999 ms | max ms | errors |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+	for f in "cluster leader:$LAT" "single node:$WORK/latency-single.csv" "Redis:$WORK/latency-redis.csv"; do
+		awk -F, -v s="${f%%:*}" 'NR > 1 {printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, toupper($1), $2, $6, $7, $8, $9, $10, $5}' "${f#*:}"
+	done
 } >"$LATTABLE"
 echo
 cat "$TABLE"
@@ -272,7 +285,8 @@ SECTION="$WORK/section.md"
 	echo "No errors were reported by redis-benchmark (the script fails on any). The redis-benchmark runs took ${BENCH_ELAPSED} s in all."
 	echo
 	echo "Open-loop latency on the cluster leader (\`bench/latency\`: requests are sent at fixed times"
-	echo "whatever the replies, and each latency counts from the time the request was due, so queueing shows):"
+	echo "whatever the replies, and each latency counts from the time the request was due, so queueing shows),"
+	echo "and for reference the same SET rates on the single node and on Redis (\`-addr\` their ports):"
 	echo '```'
 	echo "$LATENCY_CMD -op set -rates $SET_RATES"
 	echo "$LATENCY_CMD -op get -rates $GET_RATES"
@@ -281,7 +295,7 @@ SECTION="$WORK/section.md"
 	cat "$LATTABLE"
 	echo
 	echo "Raw output (redis-benchmark --csv, bench/latency -csv):"
-	for f in redis-p1 single-p1 cluster-p1 "redis-p$PIPELINE" "single-p$PIPELINE" "cluster-p$PIPELINE" latency; do
+	for f in redis-p1 single-p1 cluster-p1 "redis-p$PIPELINE" "single-p$PIPELINE" "cluster-p$PIPELINE" latency latency-single latency-redis; do
 		echo
 		echo "\`$f\`:"
 		echo '```'
