@@ -191,8 +191,8 @@ LATENCY_CMD="bin/latency -addr 127.0.0.1:<leader port> -conns $CLIENTS -keys $KE
 	"$ROOT/bin/latency" -addr "127.0.0.1:$LEADER_PORT" -conns "$CLIENTS" -keys "$KEYSPACE" -duration "${RATE_SECONDS}s" -csv -op get -rates "$GET_RATES" | tail -n +2
 } | tee "$LAT" | awk -F, 'NR > 1 {printf "     %s offered %6s/s: achieved %s/s, p50 %s ms, p99 %s ms, p999 %s ms, errors %s\n", $1, $2, $6, $7, $8, $9, $5}'
 
-# The same SET rates on the single node and on Redis: the floor this
-# machine sets under the cluster's numbers (no replication; no disk).
+# The same SET rates on the single node (no replication) and on Redis (no
+# disk either): the floor this machine sets under the cluster's numbers.
 step "reference: SET at $SET_RATES/s on the single node and on Redis, ${RATE_SECONDS}s each"
 for ref in "single $PIKARAFT_PORT" "redis $REDIS_PORT"; do
 	read -r name port <<<"$ref"
