@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 
@@ -23,6 +24,7 @@ import (
 type rawSyncFile struct {
 	types.WritableFile
 	fd      uintptr
+	path    string      // for errors
 	dir     string      // fsynced after the first Sync of a new file ("" for none)
 	dirDone atomic.Bool // the directory was fsynced
 }
@@ -35,17 +37,19 @@ func (f *rawSyncFile) Sync() error {
 			continue
 		}
 		if errno != 0 {
-			return fmt.Errorf("fsync: %w", errno)
+			return fmt.Errorf("fsync %s: %w", f.path, errno)
 		}
 		break
 	}
 	if f.dir != "" && f.dirDone.CompareAndSwap(false, true) {
 		d, err := os.Open(f.dir)
 		if err != nil {
-			return err
+			return fmt.Errorf("fsync directory of %s: %w", f.path, err)
 		}
 		defer d.Close()
-		return d.Sync()
+		if err := d.Sync(); err != nil {
+			return fmt.Errorf("fsync directory of %s: %w", f.path, err)
+		}
 	}
 	return nil
 }
@@ -57,7 +61,7 @@ func (f walFS) Create(dir, name string, size uint64) (types.WritableFile, error)
 		return nil, err
 	}
 	if wf, ok := w.(*walfs.File); ok {
-		return &rawSyncFile{WritableFile: w, fd: wf.File.Fd(), dir: dir}, nil
+		return &rawSyncFile{WritableFile: w, fd: wf.File.Fd(), path: filepath.Join(dir, name), dir: dir}, nil
 	}
 	return w, nil
 }
@@ -69,7 +73,7 @@ func (f walFS) OpenWriter(dir, name string) (types.WritableFile, error) {
 		return nil, err
 	}
 	if of, ok := w.(*os.File); ok {
-		return &rawSyncFile{WritableFile: w, fd: of.Fd()}, nil
+		return &rawSyncFile{WritableFile: w, fd: of.Fd(), path: filepath.Join(dir, name)}, nil
 	}
 	return w, nil
 }

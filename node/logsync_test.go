@@ -2,6 +2,7 @@ package node
 
 import (
 	"log/slog"
+	"path/filepath"
 	"testing"
 
 	walfs "github.com/hashicorp/raft-wal/fs"
@@ -40,6 +41,8 @@ func TestWALFilesSyncRaw(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w.Sync())
 	require.NoError(t, w.Close())
+	err = w.Sync()
+	require.ErrorContains(t, err, "fsync "+filepath.Join(dir, "seg.wal")+": ", "a failed fsync names the file")
 
 	r, err := fs.OpenReader(dir, "seg.wal")
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func run() error {
 	defer os.RemoveAll(work)
 
 	start := time.Now()
-	results := make([]writerResult, *writers)
+	results := make([][]sample, *writers)
 	errs := make([]error, *writers)
 	var wg sync.WaitGroup
 	for w := range *writers {
@@ -80,18 +80,16 @@ type sample struct {
 	at, took time.Duration
 }
 
-type writerResult []sample
-
 // runWriter appends record bytes and fsyncs, over and over, until d has
 // passed since start.
-func runWriter(path string, start time.Time, d time.Duration, record int) (writerResult, error) {
+func runWriter(path string, start time.Time, d time.Duration, record int) ([]sample, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
 	buf := make([]byte, record)
-	var out writerResult
+	var out []sample
 	for off := int64(0); time.Since(start) < d; off += int64(record) {
 		t := time.Now()
 		if _, err := f.WriteAt(buf, off); err != nil {
