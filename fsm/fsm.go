@@ -32,6 +32,7 @@ type FSM struct {
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
 	staged     engine.Writer // position of the last entry that staged meta records (FSM goroutine only)
+	buckets    []uint32      // WATCH buckets of the entry being applied, reused (FSM goroutine only)
 	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
@@ -309,11 +310,14 @@ func retryable(e *Entry, replies []command.Reply) bool {
 
 // exec runs the entry's commands one after another and returns their
 // replies, and the WATCH version records (command.VersionOps) that are
-// still to be written. Each command carries its own version records to the
-// engine (Writer.Meta), which commits them in the command's own WriteBatch
-// when the command writes db0's strings instance, where the meta area is:
-// a plain SET is then one RocksDB write, and a version never becomes
-// visible before the write it stands for.
+// still to be written. A command whose writes bump a database's or the
+// global epoch carries those records to the engine (Writer.Meta), which
+// commits them in the command's own WriteBatch when the command writes
+// db0's strings instance, where the meta area is. The key buckets the
+// commands modify are bumped in the engine's table once they all ran
+// (engine.BumpWatchVersions), so a version never becomes visible before
+// the write it stands for; the FSM writes the table when it takes a
+// snapshot (Snapshot) and a restart replays the entries after that.
 func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]command.Reply, []engine.MetaOp) {
 	replies := make([]command.Reply, len(e.Cmds))
 	db, err := eng.DB(e.DB)
@@ -321,9 +325,14 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 		for i := range replies {
 			replies[i] = command.ErrReply(err)
 		}
-		return replies, command.VersionOps(index, e.DB, e.Cmds)
+		ops, buckets := command.VersionOps(index, e.DB, e.Cmds, nil)
+		eng.BumpWatchVersions(index, buckets)
+		return replies, ops
 	}
-	var ops []engine.MetaOp
+	var (
+		ops     []engine.MetaOp
+		buckets = f.buckets[:0]
+	)
 	for i, argv := range e.Cmds {
 		c := &command.Ctx{
 			Engine: eng,
@@ -332,9 +341,12 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 			NowMs:  now,
 			Seed:   e.Seed + uint64(i),
 		}
-		var meta *engine.MetaBatch
-		if v := command.VersionOps(index, e.DB, e.Cmds[i:i+1]); len(v) > 0 {
-			meta = &engine.MetaBatch{Ops: v}
+		var (
+			meta  *engine.MetaBatch
+			epoch []engine.MetaOp
+		)
+		if epoch, buckets = command.VersionOps(index, e.DB, e.Cmds[i:i+1], buckets); len(epoch) > 0 {
+			meta = &engine.MetaBatch{Ops: epoch}
 			c.W.Meta = meta
 		}
 		replies[i] = f.run(c, argv, index)
@@ -343,6 +355,8 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 			ops = append(ops, meta.Ops...)
 		}
 	}
+	f.buckets = buckets
+	eng.BumpWatchVersions(index, buckets)
 	return replies, ops
 }
 
