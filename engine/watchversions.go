@@ -23,9 +23,13 @@ import (
 // snapshot, before the checkpoint, and after a restart Raft replays every
 // entry after its newest snapshot (node.raftConfig), bumping again what
 // came after. A snapshot's checkpoint carries its base, so a node that
-// installs it gets the table at the snapshot's index. Open loads the base
-// and the "wk/" records of a data directory written before; a bucket's
-// version is the largest either gives it, and replays only raise versions.
+// installs it gets the table at the snapshot's index. The one entry a
+// replay does not run again is a forwarded write its dedup record answers
+// (fsm/dedup.go): its buckets are written as records of their own
+// ("wk/" + bucket → version, BucketRecords) in the batch of that dedup
+// record. Open loads the base and every "wk/" record (data directories
+// written before this table had one per bucket); a bucket's version is the
+// largest any of them gives it, and replays only raise versions.
 
 // VersionBuckets is the number of WATCH version buckets (part of the
 // on-disk format: a key's bucket is a hash of it modulo this).
@@ -33,7 +37,7 @@ const VersionBuckets = 1 << 18
 
 var (
 	versionBaseKey     = []byte("wb")
-	legacyBucketPrefix = []byte("wk/")
+	bucketRecordPrefix = []byte("wk/")
 )
 
 // watchVersions is the engine's table of bucket versions.
@@ -60,6 +64,23 @@ func (e *Engine) BumpWatchVersions(index uint64, buckets []uint32) {
 			e.versions.changed = true
 		}
 	}
+}
+
+// BucketRecords returns the meta records that persist, on their own, the
+// bump of buckets to index (for an entry a replay will not run again).
+func BucketRecords(index uint64, buckets []uint32) []MetaOp {
+	if len(buckets) == 0 {
+		return nil
+	}
+	v := binary.AppendUvarint(nil, index)
+	ops := make([]MetaOp, 0, len(buckets))
+	for _, b := range buckets {
+		ops = append(ops, MetaOp{
+			Key:   binary.BigEndian.AppendUint32(append([]byte{}, bucketRecordPrefix...), b%VersionBuckets),
+			Value: v,
+		})
+	}
+	return ops
 }
 
 // WriteWatchVersions writes the table into the meta area as taken at
@@ -109,12 +130,12 @@ func (w *watchVersions) raise(b, v uint64) error {
 // loadWatchVersions fills the table from the meta area (at Open).
 func (e *Engine) loadWatchVersions() error {
 	w := &e.versions
-	err := e.ScanMeta(legacyBucketPrefix, func(key, value []byte) error {
+	err := e.ScanMeta(bucketRecordPrefix, func(key, value []byte) error {
 		v, n := binary.Uvarint(value)
-		if len(key) != len(legacyBucketPrefix)+4 || n <= 0 {
+		if len(key) != len(bucketRecordPrefix)+4 || n <= 0 {
 			return fmt.Errorf("%w: WATCH bucket record %q", ErrCorrupt, key)
 		}
-		return w.raise(uint64(binary.BigEndian.Uint32(key[len(legacyBucketPrefix):])), v)
+		return w.raise(uint64(binary.BigEndian.Uint32(key[len(bucketRecordPrefix):])), v)
 	})
 	if err != nil {
 		return err

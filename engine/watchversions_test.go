@@ -1,28 +1,21 @@
 package engine
 
 import (
-	"encoding/binary"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-func legacyBucketOp(bucket uint32, v uint64) MetaOp {
-	return MetaOp{
-		Key:   binary.BigEndian.AppendUint32(append([]byte{}, legacyBucketPrefix...), bucket),
-		Value: binary.AppendUvarint(nil, v),
-	}
-}
-
 // Bumps raise versions and never lower them; the table written into the
-// meta area comes back after a restart, raised by the "wk/" records of a
-// data directory written before the table existed where those are newer.
+// meta area comes back after a restart, raised by bucket records (a
+// forwarded write's, or those of a data directory written before the
+// table existed) where those are newer.
 func TestWatchVersionsWrittenAndLoaded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
 	e, err := Open(path, Options{})
 	require.NoError(t, err)
-	require.NoError(t, e.UpdateMeta(Writer{Pos: Pos{Index: 2}}, []MetaOp{legacyBucketOp(3, 2), legacyBucketOp(9, 40)}))
+	require.NoError(t, e.UpdateMeta(Writer{Pos: Pos{Index: 2}}, append(BucketRecords(2, []uint32{3}), BucketRecords(40, []uint32{9})...)))
 	require.NoError(t, e.Close())
 
 	e, err = Open(path, Options{})
@@ -55,8 +48,8 @@ func TestWatchVersionsCorruptFailsOpen(t *testing.T) {
 		"bucket out of range":    {Key: versionBaseKey, Value: []byte{9, 0x80, 0x80, 0x10, 1}},
 		"truncated table":        {Key: versionBaseKey, Value: []byte{4, 1}},
 		"empty table":            {Key: versionBaseKey, Value: []byte{}},
-		"legacy record no value": {Key: legacyBucketOp(1, 1).Key, Value: []byte{}},
-		"legacy record bad key":  {Key: append([]byte{}, legacyBucketPrefix...), Value: []byte{1}},
+		"bucket record no value": {Key: BucketRecords(1, []uint32{1})[0].Key, Value: []byte{}},
+		"bucket record bad key":  {Key: append([]byte{}, bucketRecordPrefix...), Value: []byte{1}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "db")

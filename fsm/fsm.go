@@ -32,7 +32,7 @@ type FSM struct {
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
 	staged     engine.Writer // position of the last entry that staged meta records (FSM goroutine only)
-	buckets    []uint32      // WATCH buckets of the entry being applied, reused (FSM goroutine only)
+	buckets    []uint32      // WATCH buckets the entry being applied bumped, reused (FSM goroutine only)
 	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
@@ -244,6 +244,7 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 			return dedupReplies(rec, e.Seq, nReplies)
 		}
 	}
+	f.buckets = f.buckets[:0]
 	replies, ops, ran := f.execTxn(eng, index, now, e)
 	if ran {
 		defer f.notifyApplied(e)
@@ -258,6 +259,9 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 	if e.HasClient && !retryable(e, replies) {
 		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
 		ops := []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}
+		// A replay finds this record and does not run the commands again,
+		// so their WATCH bumps are written with it (engine/watchversions.go).
+		ops = append(ops, engine.BucketRecords(index, f.buckets)...)
 		if err := eng.UpdateMeta(w, ops); err != nil {
 			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
 		}
@@ -325,7 +329,8 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 		for i := range replies {
 			replies[i] = command.ErrReply(err)
 		}
-		ops, buckets := command.VersionOps(index, e.DB, e.Cmds, nil)
+		ops, buckets := command.VersionOps(index, e.DB, e.Cmds, f.buckets[:0])
+		f.buckets = buckets
 		eng.BumpWatchVersions(index, buckets)
 		return replies, ops
 	}

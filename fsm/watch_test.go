@@ -222,3 +222,40 @@ func TestTxnEntryRoundTrip(t *testing.T) {
 		require.Error(t, err, "prefix %d", i)
 	}
 }
+
+// A restart with no snapshot since: Raft replays every entry, and the
+// versions come out as on a node that did not restart — also for a
+// forwarded write, which the replay answers from its dedup record instead
+// of running it, and for its retry, which bumped nothing the first time.
+func TestWatchVersionsOfForwardedWritesSurviveReplay(t *testing.T) {
+	dir := t.TempDir()
+	a := openFSM(t, dir)
+	fwd := func(seq uint64, cmds ...[][]byte) Entry {
+		return Entry{LeaderTimeMs: t0, Cmds: cmds, ClientID: 7, Seq: seq, HasClient: true}
+	}
+	logs := []*raft.Log{
+		cmdLog(1, fwd(1, argv("set", "x", "1"))),
+		cmdLog(2, fwd(1, argv("set", "x", "1"))), // a retry: the stored reply
+		cmdLog(3, Entry{LeaderTimeMs: t0, Cmds: [][][]byte{argv("set", "y", "1")}}),
+		cmdLog(4, Entry{LeaderTimeMs: t0, Cmds: [][][]byte{argv("incr", "z")}, Txn: true,
+			Watches: []command.WatchedKey{{Key: []byte("z"), Version: 99}}, ClientID: 7, Seq: 2, HasClient: true}), // aborts
+		cmdLog(5, fwd(3, argv("hset", "h", "f", "v"), argv("del", "y"))),
+	}
+	for _, l := range logs {
+		a.ApplyBatch([]*raft.Log{l})
+	}
+	want := map[string]uint64{"x": 1, "y": 5, "z": 0, "h": 5}
+	for k, v := range want {
+		require.Equal(t, v, watchOf(t, a, 0, k).Version, k)
+	}
+
+	require.NoError(t, a.Close())
+	eng, err := OpenEngine(filepath.Join(dir, "db"), engine.Options{})
+	require.NoError(t, err)
+	a2 := New(eng, Config{Path: filepath.Join(dir, "db"), Logger: quiet})
+	t.Cleanup(func() { _ = a2.Close() })
+	a2.ApplyBatch(logs)
+	for k, v := range want {
+		require.Equal(t, v, watchOf(t, a2, 0, k).Version, "%s after the replay", k)
+	}
+}
