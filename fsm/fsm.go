@@ -225,10 +225,9 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 // execDedup executes an entry; one that carries a client ID and sequence
 // already applied returns the stored replies instead. After the commands,
 // one meta-area write at position (index, len(cmds)) records the entry's
-// modification versions (command.VersionOps, for WATCH) and, for a
-// forwarded entry, its dedup record (see dedup.go). A command's versions
-// that the engine could commit with the command's own write are not
-// repeated there (exec).
+// WATCH epoch records (command.VersionOps) that the engine could not commit
+// with a command's own write (exec) and, for a forwarded entry, its dedup
+// record (see dedup.go) with the WATCH buckets the entry bumped.
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
 	nReplies := len(e.Cmds)
 	if e.Txn {
@@ -313,7 +312,7 @@ func retryable(e *Entry, replies []command.Reply) bool {
 }
 
 // exec runs the entry's commands one after another and returns their
-// replies, and the WATCH version records (command.VersionOps) that are
+// replies, and the WATCH epoch records (command.VersionOps) that are
 // still to be written. A command whose writes bump a database's or the
 // global epoch carries those records to the engine (Writer.Meta), which
 // commits them in the command's own WriteBatch when the command writes
