@@ -182,15 +182,7 @@ func TestDeterminism(t *testing.T) {
 	engB, err = OpenEngine(pathB, opts)
 	require.NoError(t, err)
 	b = New(engB, Config{Path: pathB, Logger: quiet})
-	bumped := 0
-	for bucket := uint32(0); bucket < command.WatchBuckets; bucket++ {
-		va := a.Engine().WatchVersion(bucket)
-		require.Equal(t, va, b.Engine().WatchVersion(bucket), "bucket %d", bucket)
-		if va != 0 {
-			bumped++
-		}
-	}
-	require.Greater(t, bumped, 50)
+	require.Greater(t, sameWatchTables(t, a, b), 50)
 
 	// The log did real work: every kind holds records, and some keys expired.
 	kinds := map[string]bool{}
