@@ -66,6 +66,21 @@ func leaderOf(nodes []*Node) int {
 
 func incr(key string) [][][]byte { return [][][]byte{{[]byte("incr"), []byte(key)}} }
 
+// linearizableGet reads key of database 0 on n after a linearizable read
+// barrier.
+func linearizableGet(t *testing.T, n *Node, key string) string {
+	t.Helper()
+	_, err := n.ReadTime(context.Background(), false)
+	require.NoError(t, err)
+	eng, release := n.AcquireEngine()
+	defer release()
+	db, err := eng.DB(0)
+	require.NoError(t, err)
+	v, err := db.Get([]byte(key), n.now())
+	require.NoError(t, err)
+	return string(v)
+}
+
 // A follower's forwarded write whose reply is lost is retried with the same
 // (client ID, sequence): applied once, and the client gets the original
 // reply. Without the FSM's dedup the counter would skip numbers.
@@ -92,15 +107,7 @@ func TestForwardedWriteRetriedAfterLostReplyAppliesOnce(t *testing.T) {
 
 	// Every node reads 20, linearizably, follower or not.
 	for i, n := range nodes {
-		_, err := n.ReadTime(ctx, false)
-		require.NoError(t, err, "node %d", i)
-		eng, release := n.AcquireEngine()
-		db, err := eng.DB(0)
-		require.NoError(t, err)
-		v, err := db.Get([]byte("ctr"), n.now())
-		release()
-		require.NoError(t, err)
-		require.Equal(t, "20", string(v), "node %d", i)
+		require.Equal(t, "20", linearizableGet(t, n, "ctr"), "node %d", i)
 	}
 }
 

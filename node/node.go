@@ -127,7 +127,10 @@ type Node struct {
 	// dereference a nil Raft.
 	started chan struct{}
 	rpc     *rpcClient
-	store   raftStore  // Raft log and stable store (logstore.go)
+	store   raftStore // Raft log and stable store (logstore.go)
+	// appends is the log in front of store that lets the leader write in
+	// parallel with replicating (parallellog.go).
+	appends *parallelLog
 	trash   *trash.Bin // deletes dropped log segments and old snapshots a chunk at a time
 
 	leaderMu   sync.Mutex
@@ -229,7 +232,10 @@ func Open(cfg Config) (*Node, error) {
 	if err := n.checkEngineNotAhead(snapIndex); err != nil {
 		return nil, err
 	}
-	logs, err := newLogCache(countingLogStore{n.store}, logCacheEntries, logCacheBytes)
+	n.appends = newParallelLog(countingLogStore{n.store}, func(err error) {
+		n.log.Error("raft log: a write failed; this node stops taking part until it is restarted", "error", err)
+	})
+	logs, err := newLogCache(n.appends, logCacheEntries, logCacheBytes)
 	if err != nil {
 		return nil, fmt.Errorf("node: log cache: %w", err)
 	}
@@ -238,9 +244,11 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n.rpc = newRPCClient(n.mux.dialRPC)
 	n.checker = newLeaderChecker(cfg.ID, n.mux.dialLeaderCheck)
-	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, logs, n.store, snaps, n.trans); err != nil {
+	gated := gateTransport{NetworkTransport: n.trans, log: n.appends}
+	if n.raft, err = raft.NewRaft(n.raftConfig(), gateFSM{FSM: n.fsm, log: n.appends}, logs, n.store, snaps, gated); err != nil {
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
+	n.appends.startParallel(n.raft)
 	n.leaderReads = newReadBatcher(n.leaderRound)
 	n.followerReads = newReadBatcher(n.followerRound)
 	n.followerReads.overlapAfter = n.raftConfig().HeartbeatTimeout
@@ -518,6 +526,11 @@ func (n *Node) closeStores() error {
 	if n.trans != nil {
 		if err := n.trans.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close transport: %w", err))
+		}
+	}
+	if n.appends != nil {
+		if err := n.appends.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close raft log writer: %w", err))
 		}
 	}
 	if n.store != nil {
