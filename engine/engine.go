@@ -193,8 +193,6 @@ type Engine struct {
 	attach  sync.Map     // Attachment values (attach.go)
 	wal     walTracker
 	stage   metaStage // staged meta records (metastage.go)
-	// versions is the table of WATCH bucket versions (watchversions.go).
-	versions watchVersions
 }
 
 // Open opens (creating if needed) the data directory at path with the
@@ -236,10 +234,6 @@ func Open(path string, o Options) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		e.Close()
 		return nil, err
-	}
-	if err := e.loadWatchVersions(); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("open %s: load WATCH versions: %w", path, err)
 	}
 	return e, nil
 }

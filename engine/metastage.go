@@ -5,13 +5,13 @@ import (
 	"sync"
 )
 
-// Staged meta records. The FSM stages the WATCH epoch records (FLUSHDB,
-// FLUSHALL; key buckets live in memory, watchversions.go) of a command that
-// did not write the meta instance itself instead of writing them at once: the next positioned write to the meta instance
+// Staged meta records. The FSM stages the WATCH versions of a command that
+// did not write the meta instance itself (a HSET, an LPUSH, ...) instead of
+// writing them at once: the next positioned write to the meta instance
 // (db0's strings: a SET, the dedup record of a forwarded entry, or the
 // FSM's CommitMeta after each batch of entries) carries them, staged
 // records first. GetMeta sees staged records at once; ScanMeta does not
-// (only epochs are staged, and nothing scans them).
+// (only versions are staged, and nothing scans them).
 //
 // Crash safety: a staged record of entry E is written at the position of
 // the first write to the meta instance after E, at the latest the FSM's

@@ -15,7 +15,7 @@ type Writer struct {
 	// stamped on the entry). Pika stores time in seconds: NowMs/1000.
 	NowMs int64
 	// Meta, when not nil, carries meta-area changes that belong to this
-	// command (the FSM's WATCH epoch records, FLUSHDB/FLUSHALL): they are
+	// command (the FSM's WATCH versions of the keys it writes): they are
 	// committed in the same WriteBatch as the command's first write to the
 	// meta instance (db0's strings), if it makes one. See MetaBatch.
 	Meta *MetaBatch

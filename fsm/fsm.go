@@ -32,7 +32,6 @@ type FSM struct {
 	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
 	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
 	staged     engine.Writer // position of the last entry that staged meta records (FSM goroutine only)
-	buckets    []uint32      // WATCH buckets the entry being applied bumped, reused (FSM goroutine only)
 	obs        Observer      // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
@@ -225,9 +224,10 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 // execDedup executes an entry; one that carries a client ID and sequence
 // already applied returns the stored replies instead. After the commands,
 // one meta-area write at position (index, len(cmds)) records the entry's
-// WATCH epoch records (command.VersionOps) that the engine could not commit
-// with a command's own write (exec) and, for a forwarded entry, its dedup
-// record (see dedup.go) with the WATCH buckets the entry bumped.
+// modification versions (command.VersionOps, for WATCH) and, for a
+// forwarded entry, its dedup record (see dedup.go). A command's versions
+// that the engine could commit with the command's own write are not
+// repeated there (exec).
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
 	nReplies := len(e.Cmds)
 	if e.Txn {
@@ -243,7 +243,6 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 			return dedupReplies(rec, e.Seq, nReplies)
 		}
 	}
-	f.buckets = f.buckets[:0]
 	replies, ops, ran := f.execTxn(eng, index, now, e)
 	if ran {
 		defer f.notifyApplied(e)
@@ -258,9 +257,6 @@ func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) [
 	if e.HasClient && !retryable(e, replies) {
 		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
 		ops := []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}
-		// A replay finds this record and does not run the commands again,
-		// so their WATCH bumps are written with it (engine/watchversions.go).
-		ops = append(ops, engine.BucketRecords(index, f.buckets)...)
 		if err := eng.UpdateMeta(w, ops); err != nil {
 			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
 		}
@@ -312,15 +308,12 @@ func retryable(e *Entry, replies []command.Reply) bool {
 }
 
 // exec runs the entry's commands one after another and returns their
-// replies, and the WATCH epoch records (command.VersionOps) that are
-// still to be written. A command whose writes bump a database's or the
-// global epoch carries those records to the engine (Writer.Meta), which
-// commits them in the command's own WriteBatch when the command writes
-// db0's strings instance, where the meta area is. The key buckets the
-// commands modify are bumped in the engine's table once they all ran
-// (engine.BumpWatchVersions), so a version never becomes visible before
-// the write it stands for; the FSM writes the table when it takes a
-// snapshot (Snapshot) and a restart replays the entries after that.
+// replies, and the WATCH version records (command.VersionOps) that are
+// still to be written. Each command carries its own version records to the
+// engine (Writer.Meta), which commits them in the command's own WriteBatch
+// when the command writes db0's strings instance, where the meta area is:
+// a plain SET is then one RocksDB write, and a version never becomes
+// visible before the write it stands for.
 func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]command.Reply, []engine.MetaOp) {
 	replies := make([]command.Reply, len(e.Cmds))
 	db, err := eng.DB(e.DB)
@@ -328,15 +321,9 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 		for i := range replies {
 			replies[i] = command.ErrReply(err)
 		}
-		ops, buckets := command.VersionOps(index, e.DB, e.Cmds, f.buckets[:0])
-		f.buckets = buckets
-		eng.BumpWatchVersions(index, buckets)
-		return replies, ops
+		return replies, command.VersionOps(index, e.DB, e.Cmds)
 	}
-	var (
-		ops     []engine.MetaOp
-		buckets = f.buckets[:0]
-	)
+	var ops []engine.MetaOp
 	for i, argv := range e.Cmds {
 		c := &command.Ctx{
 			Engine: eng,
@@ -345,12 +332,9 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 			NowMs:  now,
 			Seed:   e.Seed + uint64(i),
 		}
-		var (
-			meta  *engine.MetaBatch
-			epoch []engine.MetaOp
-		)
-		if epoch, buckets = command.VersionOps(index, e.DB, e.Cmds[i:i+1], buckets); len(epoch) > 0 {
-			meta = &engine.MetaBatch{Ops: epoch}
+		var meta *engine.MetaBatch
+		if v := command.VersionOps(index, e.DB, e.Cmds[i:i+1]); len(v) > 0 {
+			meta = &engine.MetaBatch{Ops: v}
 			c.W.Meta = meta
 		}
 		replies[i] = f.run(c, argv, index)
@@ -359,8 +343,6 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 			ops = append(ops, meta.Ops...)
 		}
 	}
-	f.buckets = buckets
-	eng.BumpWatchVersions(index, buckets)
 	return replies, ops
 }
 

@@ -21,15 +21,8 @@ const (
 	dataPrefix   = "data/"
 )
 
-// manifestVersion is the snapshot format version. Version 2 keeps the
-// WATCH bucket versions as one table, written when the snapshot is taken
-// (engine/watchversions.go), instead of one record per bucket; a node that
-// only knows version 1 would read them as never bumped, so it refuses such
-// a snapshot. Version 1 snapshots still install.
-const manifestVersion = 2
-
-// oldestManifestVersion is the oldest snapshot format this node installs.
-const oldestManifestVersion = 1
+// manifestVersion is the snapshot format version.
+const manifestVersion = 1
 
 // Manifest describes a snapshot. It is the first member of the archive so
 // that a node can read it without unpacking the data.
@@ -94,7 +87,7 @@ func decodeManifest(raw []byte) (*Manifest, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("snapshot: decode manifest: %w", err)
 	}
-	if m.Version < oldestManifestVersion || m.Version > manifestVersion {
+	if m.Version != manifestVersion {
 		return nil, fmt.Errorf("snapshot: unknown manifest version %d", m.Version)
 	}
 	return &m, nil

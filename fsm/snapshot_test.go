@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -126,18 +125,4 @@ func TestRestoreDeletesOldDataThroughTrash(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "only the data directory is left")
-}
-
-// A node installs snapshots of the formats it knows (1: WATCH versions as
-// one record per bucket, 2: as one table) and refuses the others.
-func TestManifestVersions(t *testing.T) {
-	for v, ok := range map[int]bool{0: false, 1: true, 2: true, 3: false} {
-		m, err := decodeManifest([]byte(fmt.Sprintf(`{"version":%d,"index":7}`, v)))
-		if !ok {
-			require.ErrorContains(t, err, fmt.Sprintf("unknown manifest version %d", v))
-			continue
-		}
-		require.NoError(t, err, "version %d", v)
-		require.Equal(t, uint64(7), m.Index)
-	}
 }

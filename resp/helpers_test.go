@@ -47,9 +47,7 @@ func (tc *testCluster) apply(db int, cmds [][][]byte) ([]command.Reply, error) {
 		ctx := &command.Ctx{Engine: tc.eng, DB: d, W: engine.Writer{NowMs: now}, NowMs: now}
 		out[i] = command.Commands.Exec(ctx, argv)
 	}
-	ops, buckets := command.VersionOps(tc.index, db, cmds, nil)
-	tc.eng.BumpWatchVersions(tc.index, buckets)
-	if len(ops) > 0 {
+	if ops := command.VersionOps(tc.index, db, cmds); len(ops) > 0 {
 		if err := tc.eng.UpdateMeta(engine.Writer{NowMs: now}, ops); err != nil {
 			return nil, err
 		}

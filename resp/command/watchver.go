@@ -14,9 +14,11 @@ import (
 //
 // Every write the FSM applies bumps a version for the keys it touches; a
 // WATCHed EXEC carries the versions its connection read and the FSM aborts
-// it when any changed. The versions are replicated state: the FSM bumps
-// them at the entry's log position, so they are identical on every node,
-// unchanged by a replay and carried in snapshots.
+// it when any changed. The versions are replicated state: the FSM writes
+// them in the engine's meta area (engine.UpdateMeta; pikaraft's applied
+// column family, never visible to Pika) at the entry's log position, so
+// they are identical on every node, skipped on replay like any write and
+// carried in snapshots.
 //
 // A version is the Raft index of the last entry that modified the key, so
 // versions only grow. To stay bounded the store keeps one version per
@@ -25,19 +27,17 @@ import (
 // write to one aborts a transaction watching the other — a rare false
 // abort (with W distinct keys written between WATCH and EXEC, about
 // W/WatchBuckets per watched key). A real modification is never missed.
-// The engine keeps the bucket versions in memory and persists them in its
-// meta area (engine/watchversions.go).
 //
 // Writes without key positions (FLUSHDB, PKPATTERNMATCHDEL) and writes
 // whose keys the table cannot name bump a per-db epoch, FLUSHALL a global
-// one, both meta records (engine.UpdateMeta; pikaraft's applied column
-// family, never visible to Pika); a key's version is the largest of its
-// bucket, its db's epoch and the global epoch.
-const WatchBuckets = engine.VersionBuckets
+// one; a key's version is the largest of its bucket, its db's epoch and the
+// global epoch.
+const WatchBuckets = 1 << 18
 
 var (
-	watchDBPrefix = []byte("wd/") // + u16 BE db
-	watchAllKey   = []byte("wa")
+	watchBucketPrefix = []byte("wk/") // + u32 BE bucket
+	watchDBPrefix     = []byte("wd/") // + u16 BE db
+	watchAllKey       = []byte("wa")
 )
 
 // WatchedKey is one key a connection WATCHes: what it read at WATCH time.
@@ -58,6 +58,12 @@ func watchBucket(db int, key []byte) uint32 {
 	h.Write(b[:])
 	h.Write(key)
 	return uint32(h.Sum64() % WatchBuckets)
+}
+
+func watchBucketKey(db int, key []byte) []byte { return bucketKey(watchBucket(db, key)) }
+
+func bucketKey(bucket uint32) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, watchBucketPrefix...), bucket)
 }
 
 func watchDBKey(db int) []byte {
@@ -81,8 +87,8 @@ func readVersion(eng *engine.Engine, key []byte) (uint64, error) {
 
 // KeyVersion returns the modification version of key in database db.
 func KeyVersion(eng *engine.Engine, db int, key []byte) (uint64, error) {
-	best := eng.WatchVersion(watchBucket(db, key))
-	for _, k := range [][]byte{watchDBKey(db), watchAllKey} {
+	var best uint64
+	for _, k := range [][]byte{watchBucketKey(db, key), watchDBKey(db), watchAllKey} {
 		v, err := readVersion(eng, k)
 		if err != nil {
 			return 0, err
@@ -128,33 +134,46 @@ func WatchesHold(eng *engine.Engine, watches []WatchedKey, nowMs int64) (bool, e
 	return true, nil
 }
 
-// VersionOps returns what records entry index's writes: cmds ran in
-// database db. ops are the epoch records to write (writes that bump a
-// database's or the global version), buckets is in with the WATCH buckets
-// of the keys they modify appended (for engine.BumpWatchVersions). Read
-// commands change nothing. The result depends only on the arguments, so a
-// replayed entry bumps the same versions.
-func VersionOps(index uint64, db int, cmds [][][]byte, in []uint32) (ops []engine.MetaOp, buckets []uint32) {
-	buckets = in
-	visitVersions(db, cmds, func(all, dbEpoch bool, bucket uint32) {
-		var k []byte
-		switch {
-		case all:
-			k = watchAllKey
-		case dbEpoch:
-			k = watchDBKey(db)
-		default:
-			buckets = append(buckets, bucket)
+// VersionOps returns the meta-area changes that record entry index's
+// writes: cmds ran in database db. Read commands change nothing. The
+// result depends only on the arguments, so a replayed entry bumps the
+// same versions.
+func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
+	val := binary.AppendUvarint(nil, index)
+	var seen map[string]bool // only for many keys; a few are compared directly
+	var ops []engine.MetaOp
+	add := func(k []byte) {
+		if seen == nil && len(ops) < 8 {
+			for _, op := range ops {
+				if bytes.Equal(op.Key, k) {
+					return
+				}
+			}
+			ops = append(ops, engine.MetaOp{Key: k, Value: val})
 			return
 		}
-		for _, op := range ops {
-			if bytes.Equal(op.Key, k) {
-				return
+		if seen == nil {
+			seen = make(map[string]bool, 2*len(ops))
+			for _, op := range ops {
+				seen[string(op.Key)] = true
 			}
 		}
-		ops = append(ops, engine.MetaOp{Key: k, Value: binary.AppendUvarint(nil, index)})
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			ops = append(ops, engine.MetaOp{Key: k, Value: val})
+		}
+	}
+	visitVersions(db, cmds, func(all, dbEpoch bool, bucket uint32) {
+		switch {
+		case all:
+			add(watchAllKey)
+		case dbEpoch:
+			add(watchDBKey(db))
+		default:
+			add(bucketKey(bucket))
+		}
 	})
-	return ops, buckets
+	return ops
 }
 
 // VersionBuckets calls fn with the version bucket of each key that cmds,
