@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pikaraft/pikaraft/resp/command"
@@ -55,7 +56,7 @@ func logRange(from, to uint64) []*raft.Log {
 }
 
 // newHeldParallelLog returns a parallelLog over a held store whose appends
-// are parallel until *parallel is set to false.
+// are parallel until parallel is set to false.
 func newHeldParallelLog() (p *parallelLog, inner *heldStore, parallel *atomic.Bool) {
 	inner = newHeldStore()
 	p = newParallelLog(inner, nil)
@@ -83,7 +84,7 @@ func TestParallelLogAppendReturnsBeforeTheWrite(t *testing.T) {
 	require.NoError(t, p.StoreLogs(logRange(4, 5)))
 	written := make(chan struct{})
 	go func() {
-		require.NoError(t, p.waitWritten(5, nil))
+		assert.NoError(t, p.waitWritten(5, nil))
 		close(written)
 	}()
 	require.False(t, closedWithin(written, 100*time.Millisecond), "entry 5 reported written while the store is held")
@@ -108,7 +109,7 @@ func TestParallelLogSynchronousAppendWaitsForTheQueue(t *testing.T) {
 	parallel.Store(false) // stepped down, or a configuration entry
 	syncDone := make(chan struct{})
 	go func() {
-		require.NoError(t, p.StoreLogs(logRange(4, 4)))
+		assert.NoError(t, p.StoreLogs(logRange(4, 4)))
 		close(syncDone)
 	}()
 	require.False(t, closedWithin(syncDone, 100*time.Millisecond), "a synchronous append returned before the store wrote anything")
@@ -128,7 +129,7 @@ func TestParallelLogReadsAndDeletesAfterTheQueue(t *testing.T) {
 	got := make(chan raft.Log, 1)
 	go func() {
 		var l raft.Log
-		require.NoError(t, p.GetLog(4, &l)) // queued: read once written
+		assert.NoError(t, p.GetLog(4, &l)) // queued: read once written
 		got <- l
 	}()
 	time.Sleep(50 * time.Millisecond)
@@ -171,7 +172,7 @@ func TestParallelLogCloseWritesTheQueue(t *testing.T) {
 	require.NoError(t, p.StoreLogs(logRange(1, 2)))
 	closed := make(chan struct{})
 	go func() {
-		require.NoError(t, p.Close())
+		assert.NoError(t, p.Close())
 		close(closed)
 	}()
 	require.False(t, closedWithin(closed, 50*time.Millisecond))
