@@ -192,7 +192,8 @@ type Engine struct {
 	maint   sync.RWMutex // held shared by FlushMemtables, exclusively by Close
 	attach  sync.Map     // Attachment values (attach.go)
 	wal     walTracker
-	stage   metaStage // staged meta records (metastage.go)
+	// versions is the table of WATCH versions (watchversions.go).
+	versions watchVersions
 }
 
 // Open opens (creating if needed) the data directory at path with the
@@ -234,6 +235,10 @@ func Open(path string, o Options) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if err := e.loadWatchVersions(); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("open %s: load WATCH versions: %w", path, err)
 	}
 	return e, nil
 }

@@ -35,41 +35,25 @@ func (e *Engine) GetMeta(key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v, deleted, ok := e.stage.get(key); ok {
-		if deleted {
-			return nil, ErrNotFound
-		}
-		return v, nil
-	}
 	return in.get(in.ro, len(in.cfs)-1, metaKey(key))
+}
+
+// MetaHolds reports whether the meta instance holds log position p (a
+// write at or after p reached it): true for an entry the FSM applies again
+// in a replay after a restart, whose meta-area writes are already there.
+func (e *Engine) MetaHolds(p Pos) bool {
+	in, err := e.metaInstance()
+	if err != nil {
+		return false
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return !in.applied.Less(p)
 }
 
 // MetaOp is one change of the meta area: Value nil deletes Key.
 type MetaOp struct {
 	Key, Value []byte
-}
-
-// MetaBatch is meta-area changes that ride along with a command's write
-// (Writer.Meta): the engine adds Ops to the command's first non-empty
-// WriteBatch on the meta instance, so they commit atomically with it at the
-// command's position, and sets Done. When the command writes nothing there
-// (another type or database, nothing changed, or a replayed write the
-// instance already holds), Done stays false and the caller writes Ops with
-// UpdateMeta; that write is idempotent.
-type MetaBatch struct {
-	Ops  []MetaOp
-	Done bool
-}
-
-func (m *MetaBatch) appendTo(t *txn) {
-	cf := len(t.in.cfs) - 1
-	for _, op := range m.Ops {
-		if op.Value == nil {
-			t.del(cf, metaKey(op.Key))
-		} else {
-			t.put(cf, metaKey(op.Key), op.Value)
-		}
-	}
 }
 
 // UpdateMeta applies ops atomically as the write of command w (skipped when
@@ -78,10 +62,15 @@ func (e *Engine) UpdateMeta(w Writer, ops []MetaOp) error {
 	if _, err := e.metaInstance(); err != nil {
 		return err
 	}
-	d := e.dbs[0]
-	w.Meta = nil
-	return d.update(KindStrings, w, func(t *txn) error {
-		(&MetaBatch{Ops: ops}).appendTo(t)
+	return e.dbs[0].update(KindStrings, w, func(t *txn) error {
+		cf := len(t.in.cfs) - 1
+		for _, op := range ops {
+			if op.Value == nil {
+				t.del(cf, metaKey(op.Key))
+			} else {
+				t.put(cf, metaKey(op.Key), op.Value)
+			}
+		}
 		return nil
 	})
 }

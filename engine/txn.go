@@ -14,11 +14,6 @@ type Writer struct {
 	// NowMs is the cluster time in Unix milliseconds (the leader's time
 	// stamped on the entry). Pika stores time in seconds: NowMs/1000.
 	NowMs int64
-	// Meta, when not nil, carries meta-area changes that belong to this
-	// command (the FSM's WATCH versions of the keys it writes): they are
-	// committed in the same WriteBatch as the command's first write to the
-	// meta instance (db0's strings), if it makes one. See MetaBatch.
-	Meta *MetaBatch
 }
 
 func (w Writer) nowSec() int32 { return int32(w.NowMs / 1000) }
@@ -58,11 +53,7 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if in.db == nil {
 		return ErrClosed
 	}
-	isMeta := d.index == 0 && k == KindStrings
 	if !w.Pos.IsZero() && !in.applied.Less(w.Pos) {
-		if isMeta {
-			d.eng.stage.clear() // the instance holds them already (metastage.go)
-		}
 		return nil
 	}
 	b := grocksdb.NewWriteBatch()
@@ -74,26 +65,11 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 	if b.Count() == 0 {
 		return nil
 	}
-	var staged []MetaOp
-	if isMeta && !w.Pos.IsZero() {
-		staged = d.eng.stage.pending()
-		(&MetaBatch{Ops: staged}).appendTo(t)
-	}
-	meta := w.Meta != nil && !w.Meta.Done && isMeta
-	if meta {
-		w.Meta.appendTo(t)
-	}
 	if !w.Pos.IsZero() {
 		b.PutCF(in.appliedCF(), appliedKey, w.Pos.encode())
 	}
 	if err := d.eng.write(in, b, w.Pos.IsZero()); err != nil {
 		return err
-	}
-	if meta {
-		w.Meta.Done = true
-	}
-	if staged != nil {
-		d.eng.stage.clear()
 	}
 	if !w.Pos.IsZero() {
 		in.applied = w.Pos

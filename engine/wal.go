@@ -16,7 +16,7 @@ import (
 // What survives a crash must stay a prefix of the writes in the order they
 // were made: a replay of the Raft log re-runs a command on the instances
 // that lost its write, and a command may have read another instance (the
-// meta area's dedup table and WATCH versions live in db0's strings; some
+// meta area's dedup table lives in db0's strings; some
 // commands read one type to write another). So at most one instance has
 // WAL bytes that are not in its file yet: a write to another instance first
 // flushes the previous one's buffer, and writes are serialised under

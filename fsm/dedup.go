@@ -114,3 +114,46 @@ func gcDedup(eng *engine.Engine, w engine.Writer) error {
 	}
 	return eng.UpdateMeta(w, ops)
 }
+
+// Replay markers. A forwarded entry's meta-area write (with its dedup
+// record) also holds "wr/" + u64 BE index: 1 if its commands ran, 0 if the
+// dedup table answered it. A replay after a restart reads the marker
+// instead of the dedup table to know whether the first apply ran the
+// commands, and so bumped their WATCH versions in the engine's in-memory
+// table (FSM.replayForwarded). The markers of entries a snapshot's version
+// table holds are deleted when the snapshot writes it (FSM.Snapshot).
+var replayMarkerPrefix = []byte("wr/")
+
+func replayMarker(index uint64, ran bool) engine.MetaOp {
+	v := []byte{0}
+	if ran {
+		v[0] = 1
+	}
+	return engine.MetaOp{Key: binary.BigEndian.AppendUint64(append([]byte{}, replayMarkerPrefix...), index), Value: v}
+}
+
+// markedRun reports whether entry index's replay marker says its commands
+// ran (false without a marker).
+func markedRun(eng *engine.Engine, index uint64) (bool, error) {
+	raw, err := eng.GetMeta(replayMarker(index, false).Key)
+	if errors.Is(err, engine.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("replay marker of entry %d: %w", index, err)
+	}
+	return len(raw) == 1 && raw[0] == 1, nil
+}
+
+// replayMarkerDeletes returns the deletion of every replay marker.
+func replayMarkerDeletes(eng *engine.Engine) ([]engine.MetaOp, error) {
+	var ops []engine.MetaOp
+	err := eng.ScanMeta(replayMarkerPrefix, func(key, _ []byte) error {
+		ops = append(ops, engine.MetaOp{Key: append([]byte{}, key...)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list replay markers: %w", err)
+	}
+	return ops, nil
+}

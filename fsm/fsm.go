@@ -28,11 +28,11 @@ type FSM struct {
 	trash *trash.Bin // deletes the old data after a restore (nil: at once)
 
 	eng        atomic.Pointer[engine.Engine]
-	leaderTime atomic.Int64  // last applied cluster time (Unix ms)
-	applied    atomic.Uint64 // Raft index of the last entry handed to the FSM
-	lastCmd    uint64        // index of the last LogCommand applied (FSM goroutine only)
-	staged     engine.Writer // position of the last entry that staged meta records (FSM goroutine only)
-	obs        Observer      // sees every applied command (observer.go); may be nil
+	leaderTime atomic.Int64        // last applied cluster time (Unix ms)
+	applied    atomic.Uint64       // Raft index of the last entry handed to the FSM
+	lastCmd    uint64              // index of the last LogCommand applied (FSM goroutine only)
+	bumps      engine.VersionBumps // WATCH versions of the entry being applied, reused (FSM goroutine only)
+	obs        Observer            // sees every applied command (observer.go); may be nil
 
 	// swap is held for reading by everyone who uses the engine outside the
 	// FSM goroutine (AcquireEngine) and for writing while a restore closes
@@ -144,7 +144,6 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		resp = f.applyCommand(l)
 	}
 	f.obsBatch()
-	f.commitMeta()
 	f.flushWAL()
 	f.endWrites()
 	f.setApplied(l.Index)
@@ -161,26 +160,12 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 	}
 	f.obsBatch()
-	f.commitMeta()
 	f.flushWAL()
 	f.endWrites()
 	if len(logs) > 0 {
 		f.setApplied(logs[len(logs)-1].Index)
 	}
 	return out
-}
-
-// commitMeta writes the meta records that entries of this batch staged
-// and no later write carried (engine/metastage.go), at the position of the
-// last entry that staged some.
-func (f *FSM) commitMeta() {
-	if f.staged.Pos.IsZero() {
-		return
-	}
-	if err := f.eng.Load().CommitMeta(f.staged); err != nil {
-		f.log.Error("fsm: store versions", "index", f.staged.Pos.Index, "error", err)
-	}
-	f.staged = engine.Writer{}
 }
 
 // flushWAL writes the engine's buffered WAL to its file before the
@@ -222,46 +207,84 @@ func (f *FSM) applyCommand(l *raft.Log) interface{} {
 }
 
 // execDedup executes an entry; one that carries a client ID and sequence
-// already applied returns the stored replies instead. After the commands,
-// one meta-area write at position (index, len(cmds)) records the entry's
-// modification versions (command.VersionOps, for WATCH) and, for a
-// forwarded entry, its dedup record (see dedup.go). A command's versions
-// that the engine could commit with the command's own write are not
-// repeated there (exec).
+// already applied returns the stored replies instead. An entry whose
+// commands ran bumps the WATCH versions of the keys they wrote, in the
+// engine's table, after they ran (so a version never becomes visible before
+// the write it stands for). A forwarded entry (one with a client ID) then
+// makes one meta-area write at position (index, len(cmds)): its dedup
+// record (see dedup.go) and its replay marker (replayForwarded).
 func (f *FSM) execDedup(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
 	nReplies := len(e.Cmds)
 	if e.Txn {
 		nReplies = 1
 	}
+	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
 	if e.HasClient {
+		if eng.MetaHolds(w.Pos) {
+			return f.replayForwarded(eng, index, now, e, nReplies)
+		}
 		rec, err := lookupDedup(eng, e.ClientID, now)
 		if err != nil {
 			f.log.Error("fsm: dedup lookup", "index", index, "error", err)
 			return errorReplies(nReplies, command.ErrReply(err))
 		}
 		if rec != nil && rec.Seq >= e.Seq {
+			f.updateMeta(eng, w, []engine.MetaOp{replayMarker(index, false)})
 			return dedupReplies(rec, e.Seq, nReplies)
 		}
 	}
-	replies, ops, ran := f.execTxn(eng, index, now, e)
+	replies, ran := f.execTxn(eng, index, now, e)
 	if ran {
+		f.bump(eng, index, e)
 		defer f.notifyApplied(e)
 	}
-	w := engine.Writer{Pos: engine.Pos{Index: index, Sub: uint32(len(e.Cmds))}, NowMs: now}
-	if len(ops) > 0 {
-		// Written by the next write to the meta instance (the dedup record
-		// below, a later SET, or commitMeta after the batch).
-		eng.StageMeta(ops)
-		f.staged = w
-	}
-	if e.HasClient && !retryable(e, replies) {
-		rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
-		ops := []engine.MetaOp{{Key: dedupKey(e.ClientID), Value: rec.encode()}}
-		if err := eng.UpdateMeta(w, ops); err != nil {
-			f.log.Error("fsm: store versions and dedup record", "index", index, "error", err)
+	if e.HasClient {
+		ops := []engine.MetaOp{replayMarker(index, ran)}
+		if !retryable(e, replies) {
+			rec := &dedupRecord{Seq: e.Seq, TimeMs: now, Replies: EncodeReplies(replies)}
+			ops = append(ops, engine.MetaOp{Key: dedupKey(e.ClientID), Value: rec.encode()})
 		}
+		f.updateMeta(eng, w, ops)
 	}
 	return replies
+}
+
+// bump raises the WATCH versions of the keys e's commands write to index.
+func (f *FSM) bump(eng *engine.Engine, index uint64, e *Entry) {
+	f.bumps.Reset()
+	command.AddVersionBumps(&f.bumps, e.DB, e.Cmds)
+	eng.BumpWatchVersions(index, &f.bumps)
+}
+
+// updateMeta writes a forwarded entry's records.
+func (f *FSM) updateMeta(eng *engine.Engine, w engine.Writer, ops []engine.MetaOp) {
+	if err := eng.UpdateMeta(w, ops); err != nil {
+		f.log.Error("fsm: store dedup record", "index", w.Pos.Index, "error", err)
+	}
+}
+
+// replayForwarded applies again a forwarded entry that the engine already
+// holds (a replay after a restart): the commands are not run, and the WATCH
+// versions are bumped if the first apply ran them. That decision comes from
+// the entry's replay marker, not from the dedup table, which the replay
+// sees as the crash left it: a later request of the client, or the sweep of
+// expired records, may have replaced the record the first apply saw. Without
+// a marker (deleted once a snapshot's version table held the entry, or a
+// data directory from before markers) the table holds the entry's versions
+// already. The replies go to no one; they are the stored ones where the
+// dedup table still has them.
+func (f *FSM) replayForwarded(eng *engine.Engine, index uint64, now int64, e *Entry, nReplies int) []command.Reply {
+	ran, err := markedRun(eng, index)
+	if err != nil {
+		f.log.Error("fsm: read replay marker", "index", index, "error", err)
+	}
+	if ran {
+		f.bump(eng, index, e)
+	}
+	if rec, err := lookupDedup(eng, e.ClientID, now); err == nil && rec != nil && rec.Seq >= e.Seq {
+		return dedupReplies(rec, e.Seq, nReplies)
+	}
+	return errorReplies(nReplies, command.Err("ERR request already applied"))
 }
 
 // notifyApplied tells the onApply callback about e's commands.
@@ -273,23 +296,15 @@ func (f *FSM) notifyApplied(e *Entry) {
 
 // execTxn runs a plain entry, or checks a transaction's watched keys and
 // runs it only if they hold (one reply: the EXEC array, or a nil array when
-// aborted). ran reports whether the commands ran; ops are the version
-// records still to write (exec).
-func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ops []engine.MetaOp, ran bool) {
+// aborted). ran reports whether the commands ran.
+func (f *FSM) execTxn(eng *engine.Engine, index uint64, now int64, e *Entry) (replies []command.Reply, ran bool) {
 	if !e.Txn {
-		replies, ops = f.exec(eng, index, now, e)
-		return replies, ops, true
+		return f.exec(eng, index, now, e), true
 	}
-	ok, err := command.WatchesHold(eng, e.Watches, now)
-	if err != nil {
-		f.log.Error("fsm: check watched keys", "index", index, "error", err)
-		return []command.Reply{command.ErrReply(err)}, nil, false
+	if !command.WatchesHold(eng, index, e.Watches, now) {
+		return []command.Reply{command.NilArray()}, false
 	}
-	if !ok {
-		return []command.Reply{command.NilArray()}, nil, false
-	}
-	replies, ops = f.exec(eng, index, now, e)
-	return []command.Reply{command.Array(replies...)}, ops, true
+	return []command.Reply{command.Array(f.exec(eng, index, now, e)...)}, true
 }
 
 // retryable reports whether a forwarded entry's outcome must not be stored
@@ -308,22 +323,16 @@ func retryable(e *Entry, replies []command.Reply) bool {
 }
 
 // exec runs the entry's commands one after another and returns their
-// replies, and the WATCH version records (command.VersionOps) that are
-// still to be written. Each command carries its own version records to the
-// engine (Writer.Meta), which commits them in the command's own WriteBatch
-// when the command writes db0's strings instance, where the meta area is:
-// a plain SET is then one RocksDB write, and a version never becomes
-// visible before the write it stands for.
-func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]command.Reply, []engine.MetaOp) {
+// replies.
+func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []command.Reply {
 	replies := make([]command.Reply, len(e.Cmds))
 	db, err := eng.DB(e.DB)
 	if err != nil {
 		for i := range replies {
 			replies[i] = command.ErrReply(err)
 		}
-		return replies, command.VersionOps(index, e.DB, e.Cmds)
+		return replies
 	}
-	var ops []engine.MetaOp
 	for i, argv := range e.Cmds {
 		c := &command.Ctx{
 			Engine: eng,
@@ -332,18 +341,10 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) ([]com
 			NowMs:  now,
 			Seed:   e.Seed + uint64(i),
 		}
-		var meta *engine.MetaBatch
-		if v := command.VersionOps(index, e.DB, e.Cmds[i:i+1]); len(v) > 0 {
-			meta = &engine.MetaBatch{Ops: v}
-			c.W.Meta = meta
-		}
 		replies[i] = f.run(c, argv, index)
 		f.obsCommand(c, argv, replies[i])
-		if meta != nil && !meta.Done {
-			ops = append(ops, meta.Ops...)
-		}
 	}
-	return replies, ops
+	return replies
 }
 
 // run executes one command; a panicking handler becomes an error reply (the

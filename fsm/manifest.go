@@ -21,8 +21,17 @@ const (
 	dataPrefix   = "data/"
 )
 
-// manifestVersion is the snapshot format version.
-const manifestVersion = 1
+// manifestVersion is the snapshot format version. Version 3 keeps the
+// WATCH versions as one table, written when the snapshot is taken
+// (engine/watchversions.go), instead of one record per bucket and epoch
+// (version 1); a node that only knows version 1 would read them as never
+// bumped, so it refuses such a snapshot. Version 1 snapshots still
+// install. Version 2 was a development format (a table of buckets only,
+// with records for forwarded writes) that no release wrote; it is refused.
+const manifestVersion = 3
+
+// knownManifest reports whether this node installs snapshots of format v.
+func knownManifest(v int) bool { return v == 1 || v == manifestVersion }
 
 // Manifest describes a snapshot. It is the first member of the archive so
 // that a node can read it without unpacking the data.
@@ -87,7 +96,7 @@ func decodeManifest(raw []byte) (*Manifest, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("snapshot: decode manifest: %w", err)
 	}
-	if m.Version != manifestVersion {
+	if !knownManifest(m.Version) {
 		return nil, fmt.Errorf("snapshot: unknown manifest version %d", m.Version)
 	}
 	return &m, nil

@@ -38,6 +38,17 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	}
 	m.Observer = obs
 	start := time.Now()
+	// The WATCH version table goes into the checkpoint: a node that installs
+	// it, or restarts from this snapshot and replays the entries after it,
+	// has the versions every other node has (engine/watchversions.go). The
+	// replay markers of the entries it holds go with the same write.
+	markers, err := replayMarkerDeletes(eng)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if err := eng.WriteWatchVersions(m.Index, markers); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	if err := eng.Checkpoint(dir); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("snapshot: %w", err)

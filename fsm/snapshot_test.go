@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -125,4 +126,19 @@ func TestRestoreDeletesOldDataThroughTrash(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "only the data directory is left")
+}
+
+// A node installs snapshots of the formats it knows (1: WATCH versions as
+// one record per bucket, 3: as one table) and refuses the others (2 was a
+// development format).
+func TestManifestVersions(t *testing.T) {
+	for v, ok := range map[int]bool{0: false, 1: true, 2: false, 3: true, 4: false} {
+		m, err := decodeManifest([]byte(fmt.Sprintf(`{"version":%d,"index":7}`, v)))
+		if !ok {
+			require.ErrorContains(t, err, fmt.Sprintf("unknown manifest version %d", v))
+			continue
+		}
+		require.NoError(t, err, "version %d", v)
+		require.Equal(t, uint64(7), m.Index)
+	}
 }

@@ -47,11 +47,9 @@ func (tc *testCluster) apply(db int, cmds [][][]byte) ([]command.Reply, error) {
 		ctx := &command.Ctx{Engine: tc.eng, DB: d, W: engine.Writer{NowMs: now}, NowMs: now}
 		out[i] = command.Commands.Exec(ctx, argv)
 	}
-	if ops := command.VersionOps(tc.index, db, cmds); len(ops) > 0 {
-		if err := tc.eng.UpdateMeta(engine.Writer{NowMs: now}, ops); err != nil {
-			return nil, err
-		}
-	}
+	var b engine.VersionBumps
+	command.AddVersionBumps(&b, db, cmds)
+	tc.eng.BumpWatchVersions(tc.index, &b)
 	return out, nil
 }
 
@@ -62,9 +60,8 @@ func (tc *testCluster) Exec(_ context.Context, db int, cmds [][][]byte, watches 
 	if tc.writeErr != nil {
 		return command.Reply{}, tc.writeErr
 	}
-	ok, err := command.WatchesHold(tc.eng, watches, time.Now().UnixMilli())
-	if err != nil || !ok {
-		return command.NilArray(), err
+	if !command.WatchesHold(tc.eng, tc.index+1, watches, time.Now().UnixMilli()) {
+		return command.NilArray(), nil
 	}
 	out, err := tc.apply(db, cmds)
 	return command.Array(out...), err

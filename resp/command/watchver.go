@@ -1,9 +1,7 @@
 package command
 
 import (
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/fnv"
 
@@ -14,14 +12,13 @@ import (
 //
 // Every write the FSM applies bumps a version for the keys it touches; a
 // WATCHed EXEC carries the versions its connection read and the FSM aborts
-// it when any changed. The versions are replicated state: the FSM writes
-// them in the engine's meta area (engine.UpdateMeta; pikaraft's applied
-// column family, never visible to Pika) at the entry's log position, so
-// they are identical on every node, skipped on replay like any write and
-// carried in snapshots.
+// it when any changed. The versions are replicated state: the FSM bumps
+// them after each entry's commands ran, in log order, so they are identical
+// on every node; the engine keeps them in memory and persists them with
+// each snapshot (engine/watchversions.go).
 //
 // A version is the Raft index of the last entry that modified the key, so
-// versions only grow. To stay bounded the store keeps one version per
+// versions only grow. To stay bounded the table keeps one version per
 // bucket: a key's bucket is FNV-1a 64 of (db, key) modulo WatchBuckets,
 // part of the on-disk format. Two keys in one bucket share a version, so a
 // write to one aborts a transaction watching the other — a rare false
@@ -32,13 +29,7 @@ import (
 // whose keys the table cannot name bump a per-db epoch, FLUSHALL a global
 // one; a key's version is the largest of its bucket, its db's epoch and the
 // global epoch.
-const WatchBuckets = 1 << 18
-
-var (
-	watchBucketPrefix = []byte("wk/") // + u32 BE bucket
-	watchDBPrefix     = []byte("wd/") // + u16 BE db
-	watchAllKey       = []byte("wa")
-)
+const WatchBuckets = engine.VersionBuckets
 
 // WatchedKey is one key a connection WATCHes: what it read at WATCH time.
 type WatchedKey struct {
@@ -60,52 +51,15 @@ func watchBucket(db int, key []byte) uint32 {
 	return uint32(h.Sum64() % WatchBuckets)
 }
 
-func watchBucketKey(db int, key []byte) []byte { return bucketKey(watchBucket(db, key)) }
-
-func bucketKey(bucket uint32) []byte {
-	return binary.BigEndian.AppendUint32(append([]byte{}, watchBucketPrefix...), bucket)
-}
-
-func watchDBKey(db int) []byte {
-	return binary.BigEndian.AppendUint16(append([]byte{}, watchDBPrefix...), uint16(db))
-}
-
-func readVersion(eng *engine.Engine, key []byte) (uint64, error) {
-	raw, err := eng.GetMeta(key)
-	if errors.Is(err, engine.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read watch version: %w", err)
-	}
-	v, n := binary.Uvarint(raw)
-	if n <= 0 {
-		return 0, fmt.Errorf("read watch version: %w: bad record", engine.ErrCorrupt)
-	}
-	return v, nil
-}
-
 // KeyVersion returns the modification version of key in database db.
-func KeyVersion(eng *engine.Engine, db int, key []byte) (uint64, error) {
-	var best uint64
-	for _, k := range [][]byte{watchBucketKey(db, key), watchDBKey(db), watchAllKey} {
-		v, err := readVersion(eng, k)
-		if err != nil {
-			return 0, err
-		}
-		best = max(best, v)
-	}
-	return best, nil
+func KeyVersion(eng *engine.Engine, db int, key []byte) uint64 {
+	return eng.WatchVersion(db, watchBucket(db, key))
 }
 
 // WatchKey reads what WATCH records for key: its version and its expiry
 // deadline at nowMs.
 func WatchKey(eng *engine.Engine, db int, key []byte, nowMs int64) (WatchedKey, error) {
-	w := WatchedKey{DB: db, Key: append([]byte{}, key...)}
-	var err error
-	if w.Version, err = KeyVersion(eng, db, key); err != nil {
-		return w, err
-	}
+	w := WatchedKey{DB: db, Key: append([]byte{}, key...), Version: KeyVersion(eng, db, key)}
 	d, err := eng.DB(db)
 	if err != nil {
 		return w, fmt.Errorf("watch: %w", err)
@@ -117,63 +71,43 @@ func WatchKey(eng *engine.Engine, db int, key []byte, nowMs int64) (WatchedKey, 
 }
 
 // WatchesHold reports whether no watched key was modified or expired:
-// the check a WATCHed EXEC passes at apply time (cluster time nowMs).
-func WatchesHold(eng *engine.Engine, watches []WatchedKey, nowMs int64) (bool, error) {
+// the check the WATCHed EXEC of log entry index passes at apply time
+// (cluster time nowMs).
+//
+// A watched version equal to index was bumped by this entry itself: its
+// first apply ran, and a crash cut it short before the table held all of
+// it (only a data directory from before the in-memory table keeps bumps
+// that way; engine/watchversions.go). The replay then runs it again too.
+func WatchesHold(eng *engine.Engine, index uint64, watches []WatchedKey, nowMs int64) bool {
 	for _, w := range watches {
-		if engine.DeadlinePassed(w.Deadline, nowMs) {
-			return false, nil
-		}
-		v, err := KeyVersion(eng, w.DB, w.Key)
-		if err != nil {
-			return false, err
-		}
-		if v != w.Version {
-			return false, nil
+		if KeyVersion(eng, w.DB, w.Key) == index {
+			return true
 		}
 	}
-	return true, nil
+	for _, w := range watches {
+		if engine.DeadlinePassed(w.Deadline, nowMs) || KeyVersion(eng, w.DB, w.Key) != w.Version {
+			return false
+		}
+	}
+	return true
 }
 
-// VersionOps returns the meta-area changes that record entry index's
-// writes: cmds ran in database db. Read commands change nothing. The
-// result depends only on the arguments, so a replayed entry bumps the
-// same versions.
-func VersionOps(index uint64, db int, cmds [][][]byte) []engine.MetaOp {
-	val := binary.AppendUvarint(nil, index)
-	var seen map[string]bool // only for many keys; a few are compared directly
-	var ops []engine.MetaOp
-	add := func(k []byte) {
-		if seen == nil && len(ops) < 8 {
-			for _, op := range ops {
-				if bytes.Equal(op.Key, k) {
-					return
-				}
-			}
-			ops = append(ops, engine.MetaOp{Key: k, Value: val})
-			return
-		}
-		if seen == nil {
-			seen = make(map[string]bool, 2*len(ops))
-			for _, op := range ops {
-				seen[string(op.Key)] = true
-			}
-		}
-		if !seen[string(k)] {
-			seen[string(k)] = true
-			ops = append(ops, engine.MetaOp{Key: k, Value: val})
-		}
-	}
+// AddVersionBumps adds to b what the writes of cmds, run in database db,
+// bump. Read commands bump nothing. The result depends only on the
+// arguments, so a replayed entry bumps the same versions.
+func AddVersionBumps(b *engine.VersionBumps, db int, cmds [][][]byte) {
 	visitVersions(db, cmds, func(all, dbEpoch bool, bucket uint32) {
 		switch {
 		case all:
-			add(watchAllKey)
+			b.All = true
 		case dbEpoch:
-			add(watchDBKey(db))
+			if db >= 0 && db < engine.MaxDatabases {
+				b.DBs |= 1 << db
+			}
 		default:
-			add(bucketKey(bucket))
+			b.Buckets = append(b.Buckets, bucket)
 		}
 	})
-	return ops
 }
 
 // VersionBuckets calls fn with the version bucket of each key that cmds,

@@ -1,12 +1,13 @@
 package command
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pikaraft/pikaraft/engine"
 )
 
 func fieldsArgv(s string) [][]byte {
@@ -55,20 +56,50 @@ func TestWrittenKeys(t *testing.T) {
 	}
 }
 
-// VersionOps names each bucket once, in the order the keys come, whether
-// a command has a few keys or many.
-func TestVersionOpsOncePerBucket(t *testing.T) {
-	for _, n := range []int{1, 3, 8, 9, 40} {
+// AddVersionBumps adds a key write's buckets in the order the keys come
+// (the engine drops repeats), and the epoch of writes that bump a
+// database's or the global version.
+func TestAddVersionBumpsBucketsAndEpochs(t *testing.T) {
+	for _, n := range []int{1, 3, 40} {
 		args := []string{"DEL"}
+		var want []uint32
 		for i := 0; i < n; i++ {
-			args = append(args, fmt.Sprintf("k%d", i), fmt.Sprintf("k%d", i)) // every key twice
+			k := fmt.Sprintf("k%d", i)
+			args = append(args, k, k)
+			want = append(want, watchBucket(0, []byte(k)), watchBucket(0, []byte(k)))
 		}
-		ops := VersionOps(77, 0, [][][]byte{fieldsArgv(strings.Join(args, " "))})
-		require.Len(t, ops, n, "%d keys", n)
-		for i, op := range ops {
-			require.Equal(t, watchBucketKey(0, []byte(fmt.Sprintf("k%d", i))), op.Key)
-			v, _ := binary.Uvarint(op.Value)
-			require.Equal(t, uint64(77), v)
-		}
+		b := engine.VersionBumps{Buckets: []uint32{5}}
+		AddVersionBumps(&b, 0, [][][]byte{fieldsArgv(strings.Join(args, " "))})
+		require.Equal(t, engine.VersionBumps{Buckets: append([]uint32{5}, want...)}, b, "%d keys", n)
 	}
+	var b engine.VersionBumps
+	AddVersionBumps(&b, 3, [][][]byte{fieldsArgv("FLUSHDB"), fieldsArgv("FLUSHDB"), fieldsArgv("GET k")})
+	require.Equal(t, engine.VersionBumps{DBs: 1 << 3}, b)
+	AddVersionBumps(&b, 0, [][][]byte{fieldsArgv("FLUSHALL")})
+	require.Equal(t, engine.VersionBumps{DBs: 1 << 3, All: true}, b)
+	b.Buckets = append(b.Buckets, 9)
+	b.Reset()
+	require.Equal(t, engine.VersionBumps{Buckets: []uint32{}}, b, "empty, keeping the slice")
+}
+
+// The check of a WATCHed EXEC: an unchanged key holds, a changed one
+// aborts, and a version equal to the entry's own index (its first apply
+// ran and was cut short, in a data directory whose versions were records
+// written with each command) makes the replay run again.
+func TestWatchesHold(t *testing.T) {
+	c := newTestCtx(t)
+	bump := func(index uint64, cmd string) {
+		var b engine.VersionBumps
+		AddVersionBumps(&b, 0, [][][]byte{fieldsArgv(cmd)})
+		c.Engine.BumpWatchVersions(index, &b)
+	}
+	bump(3, "SET a 1")
+	w := []WatchedKey{{Key: []byte("a"), Version: 3}, {Key: []byte("b"), Version: 0}}
+	require.True(t, WatchesHold(c.Engine, 4, w, testNowMs))
+	bump(4, "SET b 1")
+	require.False(t, WatchesHold(c.Engine, 5, w, testNowMs))
+	require.True(t, WatchesHold(c.Engine, 4, w, testNowMs), "b's version is entry 4's own")
+	w[1].Deadline = int32(testNowMs/1000) - 1
+	w[1].Version = 4
+	require.False(t, WatchesHold(c.Engine, 5, w, testNowMs), "b's deadline passed")
 }
