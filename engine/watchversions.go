@@ -240,22 +240,27 @@ func (e *Engine) loadLegacyVersions() (found bool, err error) {
 		found = true
 		return nil
 	}
-	err = e.ScanMeta(legacyBucketPrefix, func(key, value []byte) error {
-		var s *atomic.Uint64
-		if id := key[len(legacyBucketPrefix):]; len(id) == 4 && binary.BigEndian.Uint32(id) < VersionBuckets {
-			s = &w.buckets[binary.BigEndian.Uint32(id)]
+	// scan raises, for each record under prefix, the slot its id names
+	// (nil: an id out of range).
+	scan := func(prefix []byte, slot func(id []byte) *atomic.Uint64) error {
+		return e.ScanMeta(prefix, func(key, value []byte) error {
+			return raise(slot(key[len(prefix):]), key, value)
+		})
+	}
+	err = scan(legacyBucketPrefix, func(id []byte) *atomic.Uint64 {
+		if len(id) != 4 || binary.BigEndian.Uint32(id) >= VersionBuckets {
+			return nil
 		}
-		return raise(s, key, value)
+		return &w.buckets[binary.BigEndian.Uint32(id)]
 	})
 	if err != nil {
 		return false, err
 	}
-	err = e.ScanMeta(legacyDBPrefix, func(key, value []byte) error {
-		var s *atomic.Uint64
-		if id := key[len(legacyDBPrefix):]; len(id) == 2 && binary.BigEndian.Uint16(id) < MaxDatabases {
-			s = &w.dbs[binary.BigEndian.Uint16(id)]
+	err = scan(legacyDBPrefix, func(id []byte) *atomic.Uint64 {
+		if len(id) != 2 || binary.BigEndian.Uint16(id) >= MaxDatabases {
+			return nil
 		}
-		return raise(s, key, value)
+		return &w.dbs[binary.BigEndian.Uint16(id)]
 	})
 	if err != nil {
 		return false, err
