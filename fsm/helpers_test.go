@@ -50,12 +50,15 @@ func seedRaw(t *testing.T, path string, n int, index uint64) {
 }
 
 // openFSM opens an engine at dir/db and an FSM on it; both close at test end.
-func openFSM(t testing.TB, dir string) *FSM {
+func openFSM(t testing.TB, dir string) *FSM { return openFSMWith(t, dir, engine.Options{}) }
+
+// openFSMWith is openFSM with engine options.
+func openFSMWith(t testing.TB, dir string, opts engine.Options) *FSM {
 	t.Helper()
 	path := filepath.Join(dir, "db")
-	eng, err := OpenEngine(path, engine.Options{})
+	eng, err := OpenEngine(path, opts)
 	require.NoError(t, err)
-	f := New(eng, Config{Path: path, Logger: quiet})
+	f := New(eng, Config{Path: path, Options: opts, Logger: quiet})
 	t.Cleanup(func() { _ = f.Engine().Close() })
 	return f
 }
