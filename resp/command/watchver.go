@@ -74,10 +74,12 @@ func WatchKey(eng *engine.Engine, db int, key []byte, nowMs int64) (WatchedKey, 
 // the check the WATCHed EXEC of log entry index passes at apply time
 // (cluster time nowMs).
 //
-// A watched version equal to index was bumped by this entry itself: its
-// first apply ran, and a crash cut it short before the table held all of
-// it (only a data directory from before the in-memory table keeps bumps
-// that way; engine/watchversions.go). The replay then runs it again too.
+// A watched version equal to index was bumped by this entry itself, so its
+// first apply ran, and this is a replay: of an entry the version table
+// already holds (at or below its floor), or of the last entry of a data
+// directory from before the in-memory table, whose versions were written
+// with each command and which a crash may have cut short
+// (engine/watchversions.go). The replay then runs it too.
 func WatchesHold(eng *engine.Engine, index uint64, watches []WatchedKey, nowMs int64) bool {
 	for _, w := range watches {
 		if KeyVersion(eng, w.DB, w.Key) == index {
