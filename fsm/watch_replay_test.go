@@ -1,7 +1,13 @@
 package fsm
 
 import (
+	"archive/tar"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -136,4 +142,65 @@ func TestWatchVersionsSurviveRandomCrashes(t *testing.T) {
 			require.Greater(t, aborted, 0, "some EXECs after the crash abort")
 		})
 	}
+}
+
+// asManifestVersion rewrites the manifest of a snapshot stream to version v.
+func asManifestVersion(t *testing.T, snap []byte, v int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	tr, tw := tar.NewReader(bytes.NewReader(snap)), tar.NewWriter(&out)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		body, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		if h.Name == manifestName {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(body, &m))
+			m["version"] = v
+			body, err = json.Marshal(m)
+			require.NoError(t, err)
+			h.Size = int64(len(body))
+		}
+		require.NoError(t, tw.WriteHeader(h))
+		_, err = tw.Write(body)
+		require.NoError(t, err)
+	}
+	require.NoError(t, tw.Close())
+	return out.Bytes()
+}
+
+// A format-1 snapshot (from a node of an older version: WATCH versions as
+// records per bucket and epoch, no table) installs with its versions, and
+// the node writes the table at once: a restart keeps them.
+func TestFormat1SnapshotInstallsWithItsVersions(t *testing.T) {
+	old := openFSM(t, t.TempDir())
+	eng, release := old.AcquireEngine()
+	// x's bucket, as the on-disk format defines it: FNV-1a 64 of (u16 BE db, key).
+	h := fnv.New64a()
+	h.Write([]byte{0, 0, 'x'})
+	x := uint32(h.Sum64() % command.WatchBuckets)
+	require.NoError(t, eng.UpdateMeta(engine.Writer{Pos: engine.Pos{Index: 5}}, []engine.MetaOp{
+		{Key: binary.BigEndian.AppendUint32([]byte("wk/"), x), Value: binary.AppendUvarint(nil, 5)},
+		{Key: []byte("wa"), Value: binary.AppendUvarint(nil, 2)},
+	}))
+	release()
+	old.SeedApplied(5)
+	snap := asManifestVersion(t, snapshotBytes(t, old), 1)
+
+	dir := t.TempDir()
+	b := openFSM(t, dir)
+	require.NoError(t, b.Restore(io.NopCloser(bytes.NewReader(snap))))
+	require.Equal(t, uint64(5), watchOf(t, b, 0, "x").Version)
+	require.Equal(t, uint64(2), watchOf(t, b, 0, "y").Version, "the global epoch")
+	b.ApplyBatch([]*raft.Log{cmdLog(6, Entry{LeaderTimeMs: t0, Cmds: [][][]byte{argv("set", "y", "1")}})})
+	require.Equal(t, uint64(6), watchOf(t, b, 0, "y").Version)
+
+	b = restart(t, b, dir, engine.Options{})
+	require.Equal(t, uint64(5), watchOf(t, b, 0, "x").Version, "after a restart")
+	b.ApplyBatch([]*raft.Log{cmdLog(6, Entry{LeaderTimeMs: t0, Cmds: [][][]byte{argv("set", "y", "1")}})})
+	require.Equal(t, uint64(6), watchOf(t, b, 0, "y").Version, "entry 6 replayed after a restart")
 }
