@@ -1,10 +1,8 @@
 package fsm
 
 import (
-	"archive/tar"
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -144,35 +142,6 @@ func TestWatchVersionsSurviveRandomCrashes(t *testing.T) {
 	}
 }
 
-// asManifestVersion rewrites the manifest of a snapshot stream to version v.
-func asManifestVersion(t *testing.T, snap []byte, v int) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	tr, tw := tar.NewReader(bytes.NewReader(snap)), tar.NewWriter(&out)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		require.NoError(t, err)
-		body, err := io.ReadAll(tr)
-		require.NoError(t, err)
-		if h.Name == manifestName {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(body, &m))
-			m["version"] = v
-			body, err = json.Marshal(m)
-			require.NoError(t, err)
-			h.Size = int64(len(body))
-		}
-		require.NoError(t, tw.WriteHeader(h))
-		_, err = tw.Write(body)
-		require.NoError(t, err)
-	}
-	require.NoError(t, tw.Close())
-	return out.Bytes()
-}
-
 // A format-1 snapshot (from a node of an older version: WATCH versions as
 // records per bucket and epoch, no table) installs with its versions, and
 // the node writes the table at once: a restart keeps them.
@@ -189,7 +158,7 @@ func TestFormat1SnapshotInstallsWithItsVersions(t *testing.T) {
 	}))
 	release()
 	old.SeedApplied(5)
-	snap := asManifestVersion(t, snapshotBytes(t, old), 1)
+	snap := withManifest(t, snapshotBytes(t, old), func(m *Manifest) { m.Version = 1 })
 
 	dir := t.TempDir()
 	b := openFSM(t, dir)
