@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net"
@@ -84,6 +85,7 @@ func TestSnapshotStreamsOverTCPIntoAnotherStore(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(rc.(*Reader).Dir(), filepath.FromSlash(m.Name)))
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(ms[i].data, data), "member %s", m.Name)
+		require.Equal(t, crc32.Checksum(ms[i].data, castagnoli), m.CRC32C, "member %s", m.Name)
 	}
 }
 

@@ -92,8 +92,7 @@ func (s *Sink) unpack(r io.Reader) error {
 	p := &progress{r: r, log: s.store.log, id: s.meta.ID, start: time.Now()}
 	p.last = p.start
 	tr := tar.NewReader(p)
-	w := newFileWriter()
-	defer w.stop()
+	buf := make([]byte, memberBuffer)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -109,7 +108,7 @@ func (s *Sink) unpack(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		n, crc, err := w.copy(f, tr)
+		n, crc, err := receiveMember(f, tr, buf)
 		if err == nil {
 			// Start writing the file back now; Close waits for it.
 			err = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
