@@ -34,6 +34,11 @@ type muxLayer struct {
 	// (raft-dial-map, test-only: a fault-injecting proxy per directed link).
 	// Set before the transport is used; read-only afterwards.
 	dialMap map[string]string
+	// congestion is the TCP congestion control algorithm of the
+	// connections this node dials ("" = the system's; raft-tcp-congestion).
+	// Set before the transport is used; read-only afterwards.
+	congestion        string
+	congestionRefused sync.Once
 
 	mu       sync.Mutex
 	rpcConns map[net.Conn]struct{} // open node RPC connections, closed by Close
@@ -140,7 +145,8 @@ func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	if via, ok := m.dialMap[target]; ok {
 		target = via
 	}
-	return net.DialTimeout("tcp", target, timeout)
+	d := net.Dialer{Timeout: timeout, Control: m.controlDial}
+	return d.Dial("tcp", target)
 }
 
 // dialRPC opens a node RPC connection to the node whose Raft address is addr.

@@ -49,6 +49,11 @@ type Config struct {
 	// DialMap makes this node dial another address for a peer's Raft
 	// address (test-only: fault-injecting proxies; see ParseDialMap).
 	DialMap map[string]string
+	// RaftTCPCongestion is the TCP congestion control algorithm of the
+	// Raft-port connections this node opens (log replication, snapshots,
+	// forwarded writes): a name the kernel knows, or "" for the system's
+	// default (see CheckTCPCongestion).
+	RaftTCPCongestion string
 	// WriteTimeout bounds how long a write waits for leadership and then
 	// for its entry to apply (default 10s).
 	WriteTimeout time.Duration
@@ -97,6 +102,9 @@ func (c *Config) fill() error {
 	}
 	if c.RaftBind == "" {
 		return errors.New("node: RaftBind is required")
+	}
+	if err := CheckTCPCongestion(c.RaftTCPCongestion); err != nil {
+		return fmt.Errorf("node: RaftTCPCongestion: %w", err)
 	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = 10 * time.Second
@@ -423,6 +431,7 @@ func (n *Node) newTransport() (*raft.NetworkTransport, error) {
 	}
 	n.mux = newMuxLayer(ln, addr, n.log, map[byte]func(net.Conn){rpcMagic: n.serveRPC, leaderCheckMagic: n.serveLeaderCheck})
 	n.mux.dialMap = cfg.DialMap
+	n.mux.congestion = cfg.RaftTCPCongestion
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  n.mux,
 		MaxPool: 3,

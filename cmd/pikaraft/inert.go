@@ -23,7 +23,7 @@ var effective = map[string]bool{
 	"raft-dead-server-timeout": true, "leave-on-terminate": true, "follower-writes": true,
 	"read-consistency": true, "write-timeout-ms": true, "raft-snapshot-threshold": true,
 	"raft-snapshot-interval": true, "raft-trailing-logs": true, "raft-log-store": true, "raft-heartbeat-timeout-ms": true,
-	"raft-election-timeout-ms": true, "raft-dial-map": true, "clock-offset-ms": true,
+	"raft-election-timeout-ms": true, "raft-dial-map": true, "raft-tcp-congestion": true, "clock-offset-ms": true,
 }
 
 // logInert names, in one line, the keys of the configuration file that

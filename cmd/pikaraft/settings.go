@@ -148,6 +148,10 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 	if err != nil {
 		return node.Config{}, err
 	}
+	congestion := s.conf.String("raft-tcp-congestion")
+	if err := node.CheckTCPCongestion(congestion); err != nil {
+		return node.Config{}, fmt.Errorf("raft-tcp-congestion: %w", err)
+	}
 	gossipPort := int(s.conf.Int("gossip-port", 0))
 	if gossipPort == 0 {
 		gossipPort = s.port + 4000
@@ -162,6 +166,7 @@ func (s *settings) nodeConfig(id string) (node.Config, error) {
 	return node.Config{
 		Peers:             peers,
 		DialMap:           dialMap,
+		RaftTCPCongestion: congestion,
 		ID:                id,
 		RaftDir:           s.raftDir,
 		DBPath:            s.dbPath,

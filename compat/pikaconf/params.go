@@ -166,6 +166,9 @@ var params = []param{
 	{name: "raft-log-store", def: "wal", kind: kEnum, enum: []string{"wal", "bolt"}, immutable: true},
 	{name: "raft-heartbeat-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
 	{name: "raft-election-timeout-ms", def: "500", kind: kInt, min: 5, max: 1 << 20, immutable: true},
+	// TCP congestion control of the Raft connections a node opens ("" =
+	// the system's; node.CheckTCPCongestion checks the name).
+	{name: "raft-tcp-congestion", def: "cubic", immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
 	// "exporter" = db0 binlog_offset=... (what pika_exporter parses).
 	{name: "info-binlog-offset-format", def: "pika", kind: kEnum, enum: []string{"pika", "exporter"}},
