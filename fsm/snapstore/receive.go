@@ -7,10 +7,10 @@ import (
 )
 
 // memberBuffer is the size of the buffer a received member is copied
-// through: one read fills it (at least hashicorp/raft's 256 KB connection
-// buffer, so a read of an empty buffer goes straight to the socket), one
-// write(2) empties it into the page cache while it is still in the CPU
-// cache.
+// through: reads of the stream fill it, then one write(2) empties it into
+// the page cache while it is still in the CPU cache. It is no smaller than
+// hashicorp/raft's 256 KB connection buffer, so a read that finds that
+// buffer empty goes straight to the socket instead of through it.
 const memberBuffer = 256 << 10
 
 // receiveMember writes everything r holds into f through buf, and returns its
