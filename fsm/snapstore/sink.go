@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -93,6 +91,8 @@ func (s *Sink) unpack(r io.Reader) error {
 	p.last = p.start
 	tr := tar.NewReader(p)
 	buf := make([]byte, memberBuffer)
+	var pages pageWindow
+	defer pages.close()
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -108,14 +108,7 @@ func (s *Sink) unpack(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		n, crc, err := receiveMember(f, tr, buf)
-		if err == nil {
-			// Start writing the file back now; Close waits for it.
-			err = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+		n, crc, err := receiveMember(f, tr, buf, &pages)
 		if err != nil {
 			return fmt.Errorf("snapstore: write %s: %w", h.Name, err)
 		}
@@ -124,6 +117,9 @@ func (s *Sink) unpack(r io.Reader) error {
 	// Padding after the end-of-archive marker.
 	if _, err := io.Copy(io.Discard, p); err != nil {
 		return err
+	}
+	if err := pages.close(); err != nil {
+		return fmt.Errorf("snapstore: close received files: %w", err)
 	}
 	p.done(len(s.meta.Members))
 	return nil
