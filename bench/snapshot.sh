@@ -29,7 +29,17 @@
 # default BIN; the first one loads the data), ROUNDS (1), SNAP_PORT (9860:
 # leader 9860, follower 9861; each also uses +2000, +3000, +4000, +5000,
 # +10001), DATA_MB (2048), VALUE_SIZE (65536), SNAP_EVERY (2048 entries),
-# KEEP_LOGS (file to copy the node logs of every run to).
+# KEEP_LOGS (file to copy the node logs of every run to), SETTLE (seconds
+# to wait after each page cache drop, default 0).
+#
+# SETTLE: on a VM that reports free memory to its host (virtio-balloon free
+# page reporting; the test VM does), pages freed by the drop are handed back
+# to the host within seconds, and writing into a reported page costs a host
+# fault: a buffered 2 GB write took 0.34 s into just-freed pages and 3.3–4.7
+# s a few seconds later. cp starts right after its drop and mostly gets
+# just-freed pages; the install writes 0.5–3 s after its drop. SETTLE=6 lets
+# both start from reported memory, the state a long-running VM is in
+# (docs/BENCHMARKS.md, "Session 17").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +51,7 @@ SNAP_EVERY=${SNAP_EVERY:-2048}
 KEEP_LOGS=${KEEP_LOGS:-}
 BINS=${BINS:-$BIN}
 ROUNDS=${ROUNDS:-1}
+SETTLE=${SETTLE:-0}
 LEADER=$SNAP_PORT
 FOLLOWER=$((SNAP_PORT + 1))
 
@@ -71,6 +82,10 @@ drop_caches() {
 	sync
 	if echo 1 2>/dev/null >/proc/sys/vm/drop_caches; then
 		echo "   (page cache dropped)"
+		if [ "$SETTLE" != 0 ]; then
+			sleep "$SETTLE"
+			echo "   (waited ${SETTLE}s for free memory to be reported)"
+		fi
 	else
 		echo "   (cannot drop the page cache: not root; files may be warm)"
 	fi
