@@ -98,8 +98,8 @@ func TestCutStreamClosesItsFiles(t *testing.T) {
 	archive := tarOf(t, bigMembers())
 	before := openFiles(t)
 	sink := create(t, s, 3)
-	// Cut in the fourth member: ranges of the second and third are still
-	// pending, so their files are still open when the stream fails.
+	// Cut in the last member: ranges of the three with data before it are
+	// still pending, so their files are open when the stream fails.
 	_, err := sink.ReadFrom(bytes.NewReader(archive[:40<<20]))
 	require.Error(t, err)
 	require.Equal(t, before, openFiles(t), "every received file is closed")

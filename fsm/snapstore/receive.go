@@ -18,10 +18,10 @@ import (
 const memberBuffer = 256 << 10
 
 // receiveMember writes everything r holds into f through buf, and returns
-// its size and CRC-32C. f belongs to pages from then on, which closes it. The copy is done on the
-// caller's goroutine: handing chunks to a writer goroutine overlapped the
-// socket reads with the file writes but cost more (goroutine wake-ups) than
-// it saved (BENCHMARKS, "Session 16").
+// its size and CRC-32C; f belongs to pages from then on, which closes it.
+// The copy is done on the caller's goroutine: handing chunks to a writer
+// goroutine overlapped the socket reads with the file writes but cost more
+// (goroutine wake-ups) than it saved (BENCHMARKS, "Session 16").
 func receiveMember(f *os.File, r io.Reader, buf []byte, pages *pageWindow) (int64, uint32, error) {
 	pages.begin(f)
 	hash := crc32.New(castagnoli)
