@@ -193,6 +193,15 @@ func (d *DB) Set(w Writer, key, value []byte, opt SetOptions) (SetResult, error)
 	if err := checkExpireAt(opt.ExpireAt); err != nil {
 		return SetResult{}, err
 	}
+	if opt.Cond == SetAlways && !opt.KeepTTL && !opt.Get {
+		// A blind write: it may join w's group.
+		var res SetResult
+		err := d.updateBlind(KindStrings, w, func(t *txn) {
+			t.putString(key, value, int32(opt.ExpireAt))
+			res.Written = true
+		})
+		return res, err
+	}
 	var res SetResult
 	err := d.update(KindStrings, w, func(t *txn) error {
 		var oldTS int32

@@ -14,6 +14,10 @@ type Writer struct {
 	// NowMs is the cluster time in Unix milliseconds (the leader's time
 	// stamped on the entry). Pika stores time in seconds: NowMs/1000.
 	NowMs int64
+	// Group, if set, gathers this command's write with those of the
+	// commands before it when the write is blind (writegroup.go); any
+	// other write commits the group first.
+	Group *WriteGroup
 }
 
 func (w Writer) nowSec() int32 { return int32(w.NowMs / 1000) }
@@ -44,6 +48,9 @@ func (t *txn) iter(cf int, lower, upper []byte) *Iter {
 // instance already holds w's position (a log replayed after a crash), fn is
 // not run and update returns nil: the instance has the command's effect.
 func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
+	if err := w.commitGroup(); err != nil {
+		return err
+	}
 	in := d.inst[k]
 	if in == nil {
 		return ErrClosed

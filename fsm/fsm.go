@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -333,7 +334,26 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		}
 		return replies
 	}
+	// Plain SETs in a row share one engine write (engine.WriteGroup); the
+	// group commits before any other command runs and at the end, and the
+	// observer hears of a grouped command once its write committed.
+	var group engine.WriteGroup
+	var grouped []groupedCmd
+	commit := func() {
+		err := group.Commit()
+		for _, g := range grouped {
+			if err != nil {
+				replies[g.i] = command.ErrReply(err)
+			}
+			f.obsCommand(g.c, g.argv, replies[g.i])
+		}
+		grouped = grouped[:0]
+	}
 	for i, argv := range e.Cmds {
+		join := plainSet(argv)
+		if !join {
+			commit()
+		}
 		c := &command.Ctx{
 			Engine: eng,
 			DB:     db,
@@ -341,10 +361,31 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 			NowMs:  now,
 			Seed:   e.Seed + uint64(i),
 		}
+		if join {
+			c.W.Group = &group
+		}
 		replies[i] = f.run(c, argv, index)
-		f.obsCommand(c, argv, replies[i])
+		if join {
+			grouped = append(grouped, groupedCmd{i: i, c: c, argv: argv})
+		} else {
+			f.obsCommand(c, argv, replies[i])
+		}
 	}
+	commit()
 	return replies
+}
+
+// groupedCmd is a command whose write waits in the entry's write group.
+type groupedCmd struct {
+	i    int
+	c    *command.Ctx
+	argv [][]byte
+}
+
+// plainSet reports whether argv is SET key value without options: a blind
+// write that may share an engine write with its neighbours.
+func plainSet(argv [][]byte) bool {
+	return len(argv) == 3 && len(argv[0]) == 3 && bytes.EqualFold(argv[0], []byte("set"))
 }
 
 // run executes one command; a panicking handler becomes an error reply (the

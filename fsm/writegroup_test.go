@@ -1,0 +1,67 @@
+package fsm
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/hashicorp/raft"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pikaraft/pikaraft/engine"
+	"github.com/pikaraft/pikaraft/resp/command"
+)
+
+// orderObserver records the commands the FSM reports, in order.
+type orderObserver struct{ cmds []string }
+
+func (o *orderObserver) BeginEntry(*engine.Engine, uint64, uint64, int64, int) {}
+func (o *orderObserver) Command(c *command.Ctx, argv [][]byte, r command.Reply) {
+	o.cmds = append(o.cmds, string(argv[0])+" "+string(argv[1]))
+}
+func (o *orderObserver) EndEntry()                               {}
+func (o *orderObserver) EndBatch()                               {}
+func (o *orderObserver) Snapshot() (json.RawMessage, error)      { return nil, nil }
+func (o *orderObserver) Restored(uint64, int64, json.RawMessage) {}
+
+// Plain SETs of an entry share engine writes; what the commands between
+// and after them see and answer is what one write each would give.
+func TestPlainSetsInAnEntryAnswerAsOneWriteEach(t *testing.T) {
+	f := openFSM(t, t.TempDir())
+	obs := &orderObserver{}
+	f.SetObserver(obs)
+	cmds := [][][]byte{
+		argv("SET", "a", "1"), argv("set", "b", "2"), argv("GET", "a"),
+		argv("INCR", "n"), argv("SET", "a", "3"), argv("APPEND", "a", "x"),
+		argv("SET", "c", "5"), argv("SET", "b", "6", "XX"), argv("SET", "d", "7"),
+	}
+	out := f.ApplyBatch([]*raft.Log{cmdLog(3, Entry{LeaderTimeMs: 1000, Cmds: cmds})})
+	want := []command.Reply{
+		command.OK(), command.OK(), command.Bulk([]byte("1")),
+		command.Int(1), command.OK(), command.Int(2),
+		command.OK(), command.OK(), command.OK(),
+	}
+	require.Equal(t, want, out[0])
+	var order []string
+	for _, c := range cmds {
+		order = append(order, string(c[0])+" "+string(c[1]))
+	}
+	require.Equal(t, order, obs.cmds, "the observer hears the commands in order")
+
+	db, err := f.Engine().DB(0)
+	require.NoError(t, err)
+	state := func() map[string]string {
+		m := map[string]string{}
+		for _, k := range []string{"a", "b", "c", "d", "n"} {
+			v, err := db.Get([]byte(k), 1000)
+			require.NoError(t, err, k)
+			m[k] = string(v)
+		}
+		return m
+	}
+	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "n": "1"}, state())
+	require.Equal(t, engine.Pos{Index: 3, Sub: uint32(len(cmds) - 1)}, f.Engine().Applied())
+
+	// Applied again (a replay after a restart): nothing changes.
+	f.ApplyBatch([]*raft.Log{cmdLog(3, Entry{LeaderTimeMs: 1000, Cmds: cmds})})
+	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "n": "1"}, state())
+}
