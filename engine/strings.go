@@ -243,11 +243,10 @@ func (d *DB) MSet(w Writer, kvs [][]byte) error {
 	if len(kvs)%2 != 0 {
 		return fmt.Errorf("mset: odd number of arguments (%d)", len(kvs))
 	}
-	return d.update(KindStrings, w, func(t *txn) error {
+	return d.updateBlind(KindStrings, w, func(t *txn) {
 		for i := 0; i < len(kvs); i += 2 {
 			t.putString(kvs[i], kvs[i+1], 0)
 		}
-		return nil
 	})
 }
 

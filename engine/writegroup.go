@@ -7,16 +7,16 @@ import (
 )
 
 // WriteGroup gathers the writes of consecutive commands to one instance into
-// one RocksDB write. A Raft entry under load holds tens of plain SETs; each
+// one RocksDB write. A Raft entry under load holds tens of SETs; each
 // as its own write costs a RocksDB write round and an insert of the applied
 // position, about a quarter of its engine time (BenchmarkSetGrouped). A
 // group commits them together with the position of the last one, so a crash
 // keeps all of them or none: a replay re-runs exactly the commands whose
 // writes were lost, as it does for one command.
 //
-// Only blind writes join a group (a plain SET: nothing it does depends on
-// what the instance holds), since a grouped write is not visible to reads
-// until the group commits. The caller commits the group before anything
+// Only blind writes join a group (Set without a condition, KEEPTTL or GET,
+// and MSet: nothing they write depends on what the instance holds), since a
+// grouped write is not visible to reads until the group commits. The caller commits the group before anything
 // else reads or writes the engine (Commit), and every other write that is
 // handed a Writer with a group commits it first. The zero value is empty
 // and ready; a group is used by one goroutine.

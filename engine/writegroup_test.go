@@ -93,10 +93,21 @@ func TestWriteGroupCommitsBeforeOtherWrites(t *testing.T) {
 	v, _ = getString(t, d1, "y")
 	require.Equal(t, "1", v)
 
-	// A list write with the group in its Writer commits it first.
-	_, err = d0.Set(grouped(&g, 9, 0), []byte("s"), []byte("1"), SetOptions{})
+	// MSET joins the group too.
+	_, err = d0.Set(grouped(&g, 10, 0), []byte("m1"), []byte("a"), SetOptions{})
 	require.NoError(t, err)
-	_, err = d0.LPush(grouped(&g, 9, 1), []byte("l"), []byte("e"))
+	require.NoError(t, d0.MSet(grouped(&g, 10, 1), [][]byte{[]byte("m2"), []byte("b"), []byte("m1"), []byte("c")}))
+	_, found = getString(t, d0, "m1")
+	require.False(t, found, "m1 waits in the group")
+	require.NoError(t, g.Commit())
+	v, _ = getString(t, d0, "m1")
+	require.Equal(t, "c", v)
+	require.Equal(t, Pos{Index: 10, Sub: 1}, e.Applied())
+
+	// A list write with the group in its Writer commits it first.
+	_, err = d0.Set(grouped(&g, 11, 0), []byte("s"), []byte("1"), SetOptions{})
+	require.NoError(t, err)
+	_, err = d0.LPush(grouped(&g, 11, 1), []byte("l"), []byte("e"))
 	require.NoError(t, err)
 	require.False(t, g.Pending())
 	_, found = getString(t, d0, "s")

@@ -1,7 +1,6 @@
 package fsm
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -334,9 +333,9 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		}
 		return replies
 	}
-	// Plain SETs in a row share one engine write (engine.WriteGroup); the
-	// group commits before any other command runs and at the end, and the
-	// observer hears of a grouped command once its write committed.
+	// SETs and MSETs in a row share one engine write (engine.WriteGroup);
+	// the group commits before any other command runs and at the end, and
+	// the observer hears of a grouped command once its write committed.
 	var group engine.WriteGroup
 	var grouped []groupedCmd
 	commit := func() {
@@ -350,7 +349,7 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		grouped = grouped[:0]
 	}
 	for i, argv := range e.Cmds {
-		join := plainSet(argv)
+		join := joinsWriteGroup(argv)
 		if !join {
 			commit()
 		}
@@ -382,10 +381,16 @@ type groupedCmd struct {
 	argv [][]byte
 }
 
-// plainSet reports whether argv is SET key value without options: a blind
-// write that may share an engine write with its neighbours.
-func plainSet(argv [][]byte) bool {
-	return len(argv) == 3 && len(argv[0]) == 3 && bytes.EqualFold(argv[0], []byte("set"))
+// joinsWriteGroup reports whether argv's command may put its writes in the
+// entry's write group (command.Spec.WriteGroup: SET, SETEX, PSETEX, MSET).
+// Its blind writes join the group; any other write it makes (SET NX, SET
+// GET) commits the group first.
+func joinsWriteGroup(argv [][]byte) bool {
+	if len(argv) == 0 {
+		return false
+	}
+	spec, ok := command.Commands.Lookup(argv[0])
+	return ok && spec.WriteGroup
 }
 
 // run executes one command; a panicking handler becomes an error reply (the

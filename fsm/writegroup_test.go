@@ -23,9 +23,9 @@ func (o *orderObserver) EndBatch()                               {}
 func (o *orderObserver) Snapshot() (json.RawMessage, error)      { return nil, nil }
 func (o *orderObserver) Restored(uint64, int64, json.RawMessage) {}
 
-// Plain SETs of an entry share engine writes; what the commands between
+// SETs and MSETs of an entry share engine writes; what the commands between
 // and after them see and answer is what one write each would give.
-func TestPlainSetsInAnEntryAnswerAsOneWriteEach(t *testing.T) {
+func TestGroupedSetsAnswerAsOneWriteEach(t *testing.T) {
 	f := openFSM(t, t.TempDir())
 	obs := &orderObserver{}
 	f.SetObserver(obs)
@@ -33,12 +33,16 @@ func TestPlainSetsInAnEntryAnswerAsOneWriteEach(t *testing.T) {
 		argv("SET", "a", "1"), argv("set", "b", "2"), argv("GET", "a"),
 		argv("INCR", "n"), argv("SET", "a", "3"), argv("APPEND", "a", "x"),
 		argv("SET", "c", "5"), argv("SET", "b", "6", "XX"), argv("SET", "d", "7"),
+		argv("MSET", "e", "8", "f", "9"), argv("SETEX", "g", "100", "10"),
+		argv("SET", "e", "11", "GET"), argv("PSETEX", "h", "100000", "12"),
 	}
 	out := f.ApplyBatch([]*raft.Log{cmdLog(3, Entry{LeaderTimeMs: 1000, Cmds: cmds})})
 	want := []command.Reply{
 		command.OK(), command.OK(), command.Bulk([]byte("1")),
 		command.Int(1), command.OK(), command.Int(2),
 		command.OK(), command.OK(), command.OK(),
+		command.OK(), command.OK(),
+		command.Bulk([]byte("8")), command.OK(),
 	}
 	require.Equal(t, want, out[0])
 	var order []string
@@ -51,17 +55,17 @@ func TestPlainSetsInAnEntryAnswerAsOneWriteEach(t *testing.T) {
 	require.NoError(t, err)
 	state := func() map[string]string {
 		m := map[string]string{}
-		for _, k := range []string{"a", "b", "c", "d", "n"} {
+		for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "n"} {
 			v, err := db.Get([]byte(k), 1000)
 			require.NoError(t, err, k)
 			m[k] = string(v)
 		}
 		return m
 	}
-	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "n": "1"}, state())
+	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "e": "11", "f": "9", "g": "10", "h": "12", "n": "1"}, state())
 	require.Equal(t, engine.Pos{Index: 3, Sub: uint32(len(cmds) - 1)}, f.Engine().Applied())
 
 	// Applied again (a replay after a restart): nothing changes.
 	f.ApplyBatch([]*raft.Log{cmdLog(3, Entry{LeaderTimeMs: 1000, Cmds: cmds})})
-	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "n": "1"}, state())
+	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "e": "11", "f": "9", "g": "10", "h": "12", "n": "1"}, state())
 }

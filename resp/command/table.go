@@ -77,6 +77,10 @@ type Spec struct {
 	Group, Summary, Since string
 	// Run executes the command.
 	Run Handler
+	// WriteGroup: the handler writes the engine only through DB.Set and
+	// DB.MSet, so the FSM may let its blind writes join those of the
+	// commands around it in one engine write (engine.WriteGroup).
+	WriteGroup bool
 }
 
 // IsWrite reports whether the command changes the data and must go through Raft.
