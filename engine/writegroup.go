@@ -7,8 +7,8 @@ import (
 )
 
 // WriteGroup gathers the writes of consecutive commands to one instance into
-// one RocksDB write. A Raft entry under load holds tens of SETs; each
-// as its own write costs a RocksDB write round and an insert of the applied
+// one RocksDB write. A Raft entry under load holds tens of SETs; each as its
+// own write costs a RocksDB write round and an insert of the applied
 // position, about a quarter of its engine time (BenchmarkSetGrouped). A
 // group commits them together with the position of the last one, so a crash
 // keeps all of them or none: a replay re-runs exactly the commands whose
@@ -16,10 +16,11 @@ import (
 //
 // Only blind writes join a group (Set without a condition, KEEPTTL or GET,
 // and MSet: nothing they write depends on what the instance holds), since a
-// grouped write is not visible to reads until the group commits. The caller commits the group before anything
-// else reads or writes the engine (Commit), and every other write that is
-// handed a Writer with a group commits it first. The zero value is empty
-// and ready; a group is used by one goroutine.
+// grouped write is not visible to reads until the group commits. The caller
+// commits the group before anything else reads or writes the engine
+// (Commit), and every other write that is handed a Writer with a group
+// commits it first. The zero value is empty and ready; a group is used by
+// one goroutine.
 type WriteGroup struct {
 	d   *DB
 	in  *instance
@@ -29,6 +30,10 @@ type WriteGroup struct {
 
 // Pending reports whether the group holds writes not yet committed.
 func (g *WriteGroup) Pending() bool { return g.b != nil }
+
+// Holds reports whether the group holds the uncommitted write of the
+// command at position p (the last one that joined).
+func (g *WriteGroup) Holds(p Pos) bool { return g.b != nil && g.pos == p }
 
 // Commit writes what the group holds, with the position of its last
 // command, and empties it.

@@ -113,3 +113,16 @@ func TestWriteGroupCommitsBeforeOtherWrites(t *testing.T) {
 	_, found = getString(t, d0, "s")
 	require.True(t, found)
 }
+
+func TestWriteGroupCommitOnClosedEngineFails(t *testing.T) {
+	e, err := Open(filepath.Join(t.TempDir(), "db"), Options{})
+	require.NoError(t, err)
+	d, _ := e.DB(0)
+	var g WriteGroup
+	_, err = d.Set(grouped(&g, 3, 0), []byte("k"), []byte("v"), SetOptions{})
+	require.NoError(t, err)
+	require.True(t, g.Holds(Pos{Index: 3}))
+	require.NoError(t, e.Close())
+	require.ErrorIs(t, g.Commit(), ErrClosed)
+	require.False(t, g.Pending(), "a failed commit empties the group")
+}

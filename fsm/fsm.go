@@ -341,7 +341,7 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 	commit := func() {
 		err := group.Commit()
 		for _, g := range grouped {
-			if err != nil {
+			if err != nil && g.held {
 				replies[g.i] = command.ErrReply(err)
 			}
 			f.obsCommand(g.c, g.argv, replies[g.i])
@@ -365,7 +365,8 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		}
 		replies[i] = f.run(c, argv, index)
 		if join {
-			grouped = append(grouped, groupedCmd{i: i, c: c, argv: argv})
+			held := group.Holds(c.W.Pos)
+			grouped = append(grouped, groupedCmd{i: i, c: c, argv: argv, held: held})
 		} else {
 			f.obsCommand(c, argv, replies[i])
 		}
@@ -374,11 +375,13 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 	return replies
 }
 
-// groupedCmd is a command whose write waits in the entry's write group.
+// groupedCmd is a command of the entry's write group whose report to the
+// observer waits for the group's commit.
 type groupedCmd struct {
 	i    int
 	c    *command.Ctx
 	argv [][]byte
+	held bool // its write is in the group (its reply is an error if the commit fails)
 }
 
 // joinsWriteGroup reports whether argv's command may put its writes in the
