@@ -22,6 +22,11 @@ import (
 // commits it first. The zero value is empty and ready; a group is used by
 // one goroutine.
 type WriteGroup struct {
+	// OnCommit, if set, is called after every commit of pending writes
+	// (by Commit, or by a write that commits the group first) with its
+	// error: the caller learns which commands' writes landed or failed.
+	OnCommit func(err error)
+
 	d   *DB
 	in  *instance
 	b   *grocksdb.WriteBatch
@@ -36,28 +41,33 @@ func (g *WriteGroup) Pending() bool { return g.b != nil }
 func (g *WriteGroup) Holds(p Pos) bool { return g.b != nil && g.pos == p }
 
 // Commit writes what the group holds, with the position of its last
-// command, and empties it.
+// command, and empties it (also when the write fails).
 func (g *WriteGroup) Commit() error {
 	if g.b == nil {
 		return nil
 	}
 	d, in, b, pos := g.d, g.in, g.b, g.pos
-	*g = WriteGroup{}
-	defer b.Destroy()
+	g.d, g.in, g.b, g.pos = nil, nil, nil, Pos{}
+	err := commitBatch(d, in, b, pos)
+	b.Destroy()
+	if g.OnCommit != nil {
+		g.OnCommit(err)
+	}
+	return err
+}
+
+// commitBatch writes b with position pos to instance in of d.
+func commitBatch(d *DB, in *instance, b *grocksdb.WriteBatch, pos Pos) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.db == nil {
 		return ErrClosed
 	}
-	if !pos.IsZero() {
-		b.PutCF(in.appliedCF(), appliedKey, pos.encode())
-	}
-	if err := d.eng.write(in, b, pos.IsZero()); err != nil {
+	b.PutCF(in.appliedCF(), appliedKey, pos.encode())
+	if err := d.eng.write(in, b, false); err != nil {
 		return fmt.Errorf("commit grouped writes: %w", err)
 	}
-	if !pos.IsZero() {
-		in.applied = pos
-	}
+	in.applied = pos
 	return nil
 }
 

@@ -338,12 +338,17 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 	// the observer hears of a grouped command once its write committed.
 	var group engine.WriteGroup
 	var grouped []groupedCmd
-	commit := func() {
-		err := group.Commit()
-		for _, g := range grouped {
-			if err != nil && g.held {
-				replies[g.i] = command.ErrReply(err)
+	group.OnCommit = func(err error) {
+		for j := range grouped {
+			if grouped[j].held && err != nil {
+				replies[grouped[j].i] = command.ErrReply(err)
 			}
+			grouped[j].held = false
+		}
+	}
+	commit := func() {
+		_ = group.Commit() // its error reaches the replies through OnCommit
+		for _, g := range grouped {
 			f.obsCommand(g.c, g.argv, replies[g.i])
 		}
 		grouped = grouped[:0]
@@ -381,7 +386,7 @@ type groupedCmd struct {
 	i    int
 	c    *command.Ctx
 	argv [][]byte
-	held bool // its write is in the group (its reply is an error if the commit fails)
+	held bool // its write waits in the group (its reply becomes the error if the commit fails)
 }
 
 // joinsWriteGroup reports whether argv's command may put its writes in the

@@ -69,3 +69,34 @@ func TestGroupedSetsAnswerAsOneWriteEach(t *testing.T) {
 	f.ApplyBatch([]*raft.Log{cmdLog(3, Entry{LeaderTimeMs: 1000, Cmds: cmds})})
 	require.Equal(t, map[string]string{"a": "3x", "b": "6", "c": "5", "d": "7", "e": "11", "f": "9", "g": "10", "h": "12", "n": "1"}, state())
 }
+
+// fsmtest.closeengine closes the engine while the entry's write group holds
+// writes (it carries the WriteGroup flag, so it does not commit the group).
+func init() {
+	command.Commands.Register(&command.Spec{
+		Name: "fsmtest.closeengine", Arity: 1, Flags: command.FlagWrite, WriteGroup: true,
+		Run: func(c *command.Ctx, argv [][]byte) command.Reply {
+			if err := c.Engine.Close(); err != nil {
+				return command.ErrReply(err)
+			}
+			return command.OK()
+		},
+	})
+}
+
+// A grouped write that cannot be committed answers with the error, not OK;
+// a write that committed before keeps its OK.
+func TestFailedGroupCommitAnswersItsCommandsWithTheError(t *testing.T) {
+	f := openFSM(t, t.TempDir())
+	cmds := [][][]byte{
+		argv("SET", "a", "1"), argv("SET", "b", "2", "XX"), // XX commits a's write first
+		argv("SET", "c", "3"), argv("fsmtest.closeengine"), argv("SET", "d", "4"),
+	}
+	out := f.ApplyBatch([]*raft.Log{cmdLog(4, Entry{LeaderTimeMs: 1000, Cmds: cmds})})[0].([]command.Reply)
+	require.Len(t, out, len(cmds))
+	require.Equal(t, command.OK(), out[0], "a was committed before the engine closed")
+	require.Equal(t, command.Nil(), out[1], "b did not exist")
+	require.Equal(t, command.TypeError, out[2].Type, "c waited in the group: %+v", out[2])
+	require.Equal(t, command.OK(), out[3])
+	require.Equal(t, command.TypeError, out[4].Type, "d: %+v", out[4])
+}
