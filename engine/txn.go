@@ -52,15 +52,12 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 		return err
 	}
 	in := d.inst[k]
-	if in == nil {
-		return ErrClosed
+	held, err := lockForWrite(in, w)
+	if err != nil {
+		return err
 	}
-	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.db == nil {
-		return ErrClosed
-	}
-	if !w.Pos.IsZero() && !in.applied.Less(w.Pos) {
+	if held {
 		return nil
 	}
 	b := grocksdb.NewWriteBatch()
@@ -82,6 +79,21 @@ func (d *DB) update(k Kind, w Writer, fn func(t *txn) error) error {
 		in.applied = w.Pos
 	}
 	return nil
+}
+
+// lockForWrite locks in for command w's write (the caller unlocks it unless
+// err is set); held reports that in already holds w's position (a replay
+// after a crash), so the write must be skipped.
+func lockForWrite(in *instance, w Writer) (held bool, err error) {
+	if in == nil {
+		return false, ErrClosed
+	}
+	in.mu.Lock()
+	if in.db == nil {
+		in.mu.Unlock()
+		return false, ErrClosed
+	}
+	return !w.Pos.IsZero() && !in.applied.Less(w.Pos), nil
 }
 
 // reader reads one instance, through a snapshot when it touches several

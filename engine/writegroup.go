@@ -88,20 +88,18 @@ func (d *DB) updateBlind(k Kind, w Writer, fn func(t *txn)) error {
 		return d.update(k, w, func(t *txn) error { fn(t); return nil })
 	}
 	in := d.inst[k]
-	if in == nil {
-		return ErrClosed
-	}
 	if g.Pending() && (g.d != d || g.in != in) {
+		// Commit before taking in's lock: never two instance locks at once.
 		if err := g.Commit(); err != nil {
 			return err
 		}
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.db == nil {
-		return ErrClosed
+	held, err := lockForWrite(in, w)
+	if err != nil {
+		return err
 	}
-	if !in.applied.Less(w.Pos) {
+	defer in.mu.Unlock()
+	if held {
 		return nil // replayed: the instance has the command's effect
 	}
 	if g.b == nil {

@@ -354,7 +354,8 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		grouped = grouped[:0]
 	}
 	for i, argv := range e.Cmds {
-		join := joinsWriteGroup(argv)
+		spec := lookup(argv)
+		join := spec != nil && spec.WriteGroup
 		if !join {
 			commit()
 		}
@@ -368,7 +369,7 @@ func (f *FSM) exec(eng *engine.Engine, index uint64, now int64, e *Entry) []comm
 		if join {
 			c.W.Group = &group
 		}
-		replies[i] = f.run(c, argv, index)
+		replies[i] = f.run(c, spec, argv, index)
 		if join {
 			held := group.Holds(c.W.Pos)
 			grouped = append(grouped, groupedCmd{i: i, c: c, argv: argv, held: held})
@@ -389,22 +390,23 @@ type groupedCmd struct {
 	held bool // its write waits in the group (its reply becomes the error if the commit fails)
 }
 
-// joinsWriteGroup reports whether argv's command may put its writes in the
-// entry's write group (command.Spec.WriteGroup: SET, SETEX, PSETEX, MSET).
-// Its blind writes join the group; any other write it makes (SET NX, SET
-// GET) commits the group first.
-func joinsWriteGroup(argv [][]byte) bool {
+// lookup returns argv's command, nil for an empty or unknown one. A command
+// with Spec.WriteGroup (SET, SETEX, PSETEX, MSET) may put its blind writes
+// in the entry's write group; any other write it makes (SET NX, SET GET)
+// commits the group first.
+func lookup(argv [][]byte) *command.Spec {
 	if len(argv) == 0 {
-		return false
+		return nil
 	}
-	spec, ok := command.Commands.Lookup(argv[0])
-	return ok && spec.WriteGroup
+	spec, _ := command.Commands.Lookup(argv[0])
+	return spec
 }
 
-// run executes one command; a panicking handler becomes an error reply (the
-// same on every node, since every node runs the same code on the same state)
-// instead of crashing the node on every replay.
-func (f *FSM) run(c *command.Ctx, argv [][]byte, index uint64) (r command.Reply) {
+// run executes one command (spec: its table entry, nil if unknown); a
+// panicking handler becomes an error reply (the same on every node, since
+// every node runs the same code on the same state) instead of crashing the
+// node on every replay.
+func (f *FSM) run(c *command.Ctx, spec *command.Spec, argv [][]byte, index uint64) (r command.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			name := ""
@@ -415,5 +417,8 @@ func (f *FSM) run(c *command.Ctx, argv [][]byte, index uint64) (r command.Reply)
 			r = command.Err("ERR internal error executing command")
 		}
 	}()
-	return command.Commands.Exec(c, argv)
+	if spec == nil {
+		return command.Commands.Exec(c, argv) // the error for an empty or unknown command
+	}
+	return spec.Exec(c, argv)
 }

@@ -258,10 +258,15 @@ func (t *Table) Exec(c *Ctx, argv [][]byte) Reply {
 	if !ok {
 		return UnknownCommand(argv)
 	}
-	if !spec.CheckArity(len(argv)) {
-		return WrongArity(spec.Name)
+	return spec.Exec(c, argv)
+}
+
+// Exec checks argv's arity against s and runs s; argv[0] names s.
+func (s *Spec) Exec(c *Ctx, argv [][]byte) Reply {
+	if !s.CheckArity(len(argv)) {
+		return WrongArity(s.Name)
 	}
-	return spec.Run(c, argv)
+	return s.Run(c, argv)
 }
 
 // UnknownCommand is Redis 7's error for a command that does not exist.
