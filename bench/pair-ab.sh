@@ -18,16 +18,19 @@
 # What it measures is which binary does more with an equal share of a
 # contended machine (two servers and two clients on the same cores), not
 # what either does alone: use it to decide whether a change helps, and
-# write-ab.sh or redis-benchmark.sh for absolute numbers. The two nodes
-# swap ports every round, and a round with A against A measures the
+# write-ab.sh or redis-benchmark.sh for absolute numbers. It does not suit
+# binaries that differ in how many threads compete for the cores (e.g.
+# GOMAXPROCS=1 against the default: B/A went from 0.69 to 1.46 between
+# rounds): the share of the machine each gets then is the difference. The
+# topologies swap ports every round, and A against A measures the
 # instrument's own spread (run `pair-ab.sh 6 BIN BIN` first).
 #
 # Environment: TESTS (redis-benchmark test names, default "set incr"),
 # WINDOW (seconds measured per test, default 10), WARMUP (seconds of load
 # before the window, default 2), FILL (SETs of random keys each node takes
-# before the tests, default 0), CLUSTER=1 (three-node clusters instead of
-# single nodes). Ports: 9456 and 9457; with CLUSTER=1 9461-9463 and
-# 9471-9473 (Raft ports +3000).
+# before the tests, 16 per round trip, default 0), CLUSTER=1 (three-node
+# clusters instead of single nodes). Ports: 9456 and 9457; with CLUSTER=1
+# 9461-9463 and 9471-9473 (Raft ports +3000).
 set -euo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 ROUNDS BIN_A BIN_B" >&2; exit 2; }
@@ -124,7 +127,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 	if [ "$FILL" -gt 0 ]; then
 		for i in 0 1; do
-			redis-benchmark -p "${ports[$i]}" -t set -n "$FILL" -c 50 -r 1000000 -q >/dev/null 2>&1 &
+			redis-benchmark -p "${ports[$i]}" -t set -n "$FILL" -c 50 -P 16 -r 1000000 -q >/dev/null 2>&1 &
 			loads+=($!)
 		done
 		wait "${loads[@]}"
