@@ -21,9 +21,11 @@
 # write-ab.sh or redis-benchmark.sh for absolute numbers. It does not suit
 # binaries that differ in how many threads compete for the cores (e.g.
 # GOMAXPROCS=1 against the default: B/A went from 0.69 to 1.46 between
-# rounds): the share of the machine each gets then is the difference. The
-# topologies swap ports every round, and A against A measures the
-# instrument's own spread (run `pair-ab.sh 6 BIN BIN` first).
+# rounds): the share of the machine each gets then is the difference. Nor
+# does it settle GET, which waits for no fsync and is all CPU: A against A
+# went from 0.98 to 1.18. The topologies swap ports every round, and A
+# against A measures the instrument's own spread (run `pair-ab.sh 6 BIN
+# BIN` first; for SET it was within ±4 %).
 #
 # Environment: TESTS (redis-benchmark test names, default "set incr"),
 # WINDOW (seconds measured per test, default 10), WARMUP (seconds of load
