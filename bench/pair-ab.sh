@@ -154,7 +154,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		loads=()
 		rate=() cpu=()
 		for i in 0 1; do
-			n=$((c1[i] - c0[i] - 1)) # the INFO of the first sample counts
+			n=$((c1[i] - c0[i] - 1)) # the second sample's INFO counts itself
 			rate+=($((n / WINDOW)))
 			cpu+=($(((t1[i] - t0[i]) * 1000000 / TCK / (n > 0 ? n : 1))))
 		done
