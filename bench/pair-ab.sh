@@ -100,7 +100,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	for i in 0 1; do
 		if [ "$CLUSTER" = 1 ]; then
 			rm -rf "$WORK/c$i"
-			cluster start "$i" "${bases[$i]}"
+			cluster start "$i" "${bases[$i]}" ||
+				{ echo "deploy/local-cluster.sh could not start ${BINS[$i]}'s cluster (a port in use?)" >&2; exit 1; }
 			procs+=("$(cat "$WORK/c$i"/n*/pikaraft.pid | tr '\n' ' ')")
 		else
 			d="$WORK/n$i"
@@ -126,6 +127,9 @@ for round in $(seq 1 "$ROUNDS"); do
 		done
 		[ -n "$port" ] || { echo "${BINS[$i]} elected no leader within 30 s" >&2; exit 1; }
 		ports+=("$port")
+		for p in ${procs[$i]}; do
+			kill -0 "$p" 2>/dev/null || { echo "a server of ${BINS[$i]} exited at start (a port in use?)" >&2; exit 1; }
+		done
 	done
 	if [ "$FILL" -gt 0 ]; then
 		for i in 0 1; do
