@@ -169,6 +169,9 @@ func serveEpoll(ln net.Listener) error {
 	}
 	ln.Close()
 	lfd := int(lf.Fd())
+	// lf owns the descriptor: were it collected, its finalizer would
+	// close the listening socket.
+	defer runtime.KeepAlive(lf)
 	if err := syscall.SetNonblock(lfd, true); err != nil {
 		return err
 	}
@@ -186,6 +189,10 @@ func serveEpoll(ln net.Listener) error {
 		r, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(epfd),
 			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), ^uintptr(0), 0, 0)
 		if errno == syscall.EINTR {
+			// A signal: most likely the runtime asking this goroutine to
+			// stop for the garbage collector. The raw syscalls are no
+			// place to stop at; Gosched is.
+			runtime.Gosched()
 			continue
 		}
 		if errno != 0 {
