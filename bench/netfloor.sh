@@ -17,7 +17,9 @@
 # alone costs here: the gap between goroutine and epoll is what serving
 # clients from an event loop could save pikaraft per request.
 # Environment: TESTS (default "set get"), N (requests per run, default
-# 200000), PIKARAFT_BIN. Ports: 9620 (Redis), 9621, 9622, 9623.
+# 200000), PIKARAFT_BIN, PIKARAFT_BIN_B (a second pikaraft binary, run as
+# server pikaraft_b after the first, for comparing two builds in the same
+# rounds). Ports: 9620 (Redis), 9621, 9622, 9623, 9624.
 set -euo pipefail
 
 ROUNDS=${1:-3}
@@ -38,6 +40,8 @@ for tool in redis-server redis-benchmark redis-cli go; do
 	command -v "$tool" >/dev/null || { echo "netfloor.sh needs $tool (make deps)" >&2; exit 1; }
 done
 [ -x "$PIKARAFT_BIN" ] || { echo "no pikaraft binary at $PIKARAFT_BIN (make build)" >&2; exit 1; }
+PIKARAFT_BIN_B=${PIKARAFT_BIN_B:-}
+[ -z "$PIKARAFT_BIN_B" ] || [ -x "$PIKARAFT_BIN_B" ] || { echo "no pikaraft binary at $PIKARAFT_BIN_B" >&2; exit 1; }
 echo "building bench/netfloor ..." >&2
 (cd "$ROOT" && go build -o "$WORK/netfloor" ./bench/netfloor)
 
@@ -75,10 +79,11 @@ start() {
 		port=$([ "$1" = goroutine ] && echo 9621 || echo 9622)
 		"$WORK/netfloor" -addr 127.0.0.1:$port -mode "$1" 2>"$WORK/$1.log" &
 		;;
-	pikaraft)
-		port=9623
+	pikaraft | pikaraft_b)
+		port=$([ "$1" = pikaraft ] && echo 9623 || echo 9624)
+		bin=$([ "$1" = pikaraft ] && echo "$PIKARAFT_BIN" || echo "$PIKARAFT_BIN_B")
 		rm -rf "$WORK/node"
-		"$PIKARAFT_BIN" --port $port --data-dir "$WORK/node" --log-level warn >"$WORK/node.log" 2>&1 &
+		"$bin" --port $port --data-dir "$WORK/node" --log-level warn >"$WORK/node.log" 2>&1 &
 		;;
 	esac
 	pid=$!
@@ -91,13 +96,13 @@ stop() {
 	pid=""
 }
 
-SERVERS="redis goroutine epoll pikaraft"
+SERVERS="redis goroutine epoll pikaraft${PIKARAFT_BIN_B:+ pikaraft_b}"
 results="$WORK/results"
 for round in $(seq 1 "$ROUNDS"); do
 	for s in $SERVERS; do
 		echo "round $round/$ROUNDS: $s ..." >&2
 		start "$s"
-		line="round $round $(printf '%-9s' "$s")"
+		line="round $round $(printf '%-10s' "$s")"
 		for t in $TESTS; do
 			before=$(ticks "$pid")
 			children_before=$(children_ticks)
@@ -122,6 +127,6 @@ for t in $TESTS; do
 	for s in $SERVERS; do
 		awk -v s="$s" -v t="$t" '$1 == s && $2 == t {print $3, $4}' "$results" | sort -n |
 			awk -v s="$s" -v t="$t" -v r="$redis_med" '{a[NR] = $1; c[NR] = $2} END {
-				m = int((NR + 1) / 2); printf "  %-4s %-9s %7d/s %3d us  %.2f\n", t, s, a[m], c[m], a[m] / r }'
+				m = int((NR + 1) / 2); printf "  %-4s %-10s %7d/s %3d us  %.2f\n", t, s, a[m], c[m], a[m] / r }'
 	done
 done
