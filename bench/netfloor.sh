@@ -19,7 +19,8 @@
 # Environment: TESTS (default "set get"), N (requests per run, default
 # 200000), PIKARAFT_BIN, PIKARAFT_BIN_B (a second pikaraft binary, run as
 # server pikaraft_b after the first, for comparing two builds in the same
-# rounds). Ports: 9620 (Redis), 9621, 9622, 9623, 9624.
+# rounds). Ports: 9620 (Redis), 9621 and 9622 (netfloor), 9623 and 9624
+# (pikaraft; its Raft ports +3000).
 set -euo pipefail
 
 ROUNDS=${1:-3}
@@ -88,6 +89,12 @@ start() {
 	esac
 	pid=$!
 	wait_port $port
+	# Something else answering on the port would be measured instead.
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "$1 exited at start (port $port in use?):" >&2
+		tail -n 3 "$WORK"/*.log >&2
+		exit 1
+	fi
 }
 
 stop() {
