@@ -1,7 +1,8 @@
 // Command netfloor is a RESP server that does no work: it answers GET with
 // a nil bulk string, CONFIG GET with the name and an empty value, and
-// every other command with +OK. It measures what a Go server's connection handling alone costs
-// on a machine, the floor under any server written the same way:
+// every other command with +OK. It measures what a Go server's connection
+// handling alone costs on a machine, the floor under any server written
+// the same way:
 //
 //	netfloor -addr 127.0.0.1:9610 -mode goroutine
 //	netfloor -addr 127.0.0.1:9611 -mode epoll
@@ -131,6 +132,7 @@ func (c *conn) feed() error {
 	return err
 }
 
+// serveGoroutines serves each connection of ln on a goroutine of its own.
 func serveGoroutines(ln net.Listener) error {
 	for {
 		nc, err := ln.Accept()
@@ -159,6 +161,9 @@ func serveGoroutines(ln net.Listener) error {
 	}
 }
 
+// serveEpoll serves every connection of ln from this goroutine, locked to
+// its OS thread, with raw epoll_wait, read and write. It returns only on an
+// error.
 func serveEpoll(ln net.Listener) error {
 	// The listener's socket, taken out of the Go runtime's poller: the
 	// net package's own descriptor is closed, and the duplicate File
@@ -229,6 +234,7 @@ func serveEpoll(ln net.Listener) error {
 	}
 }
 
+// acceptAll accepts every pending connection on lfd and adds it to epfd.
 func acceptAll(epfd, lfd int, conns map[int]*conn) {
 	for {
 		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
@@ -244,6 +250,7 @@ func acceptAll(epfd, lfd int, conns map[int]*conn) {
 	}
 }
 
+// closeConn removes fd from epfd and closes it.
 func closeConn(epfd, fd int, conns map[int]*conn) {
 	syscall.EpollCtl(epfd, syscall.EPOLL_CTL_DEL, fd, nil)
 	syscall.Close(fd)
