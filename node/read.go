@@ -289,3 +289,14 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 	}
 	return nil
 }
+
+// ReadsReady reports whether a read at the given consistency would be
+// served now, without a round or a wait: stale reads, or this node being
+// the only voter and having applied what it committed.
+func (n *Node) ReadsReady(stale bool) bool {
+	if stale || n.staleReads.Load() {
+		return true
+	}
+	index, ok := n.soleVoterIndex()
+	return ok && n.fsm.AppliedIndex() >= index
+}

@@ -42,6 +42,11 @@ type ServerConfig struct {
 	// PipelineBytes bounds the argument bytes of such a group (default
 	// DefaultPipelineBytes); a single bigger command is its own group.
 	PipelineBytes int
+	// EventLoop serves new TCP connections from an event loop that runs
+	// fast reads itself and hands every other connection over to a
+	// goroutine of its own (evloop.go). The PIKARAFT_EVENT_LOOP environment
+	// variable (1 or 0) overrides it.
+	EventLoop bool
 	// ConfigFile is shown by INFO (config_file).
 	ConfigFile string
 	// ClusterName is the master name SENTINEL commands answer to (Pika

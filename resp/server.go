@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	ln     []net.Listener
+	loops  []*eventLoop // event loops serving listeners (evloop.go)
 	conns  map[int64]*Conn
 	closed bool
 	wg     sync.WaitGroup
@@ -85,6 +87,12 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 		return nil, errors.New("resp: nil config store")
 	}
 	cfg.fill()
+	switch os.Getenv("PIKARAFT_EVENT_LOOP") {
+	case "1":
+		cfg.EventLoop = true
+	case "0":
+		cfg.EventLoop = false
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:     cfg,
@@ -131,6 +139,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.ln = append(s.ln, ln)
 	s.mu.Unlock()
+	if tl, ok := ln.(*net.TCPListener); ok && s.cfg.EventLoop {
+		return s.serveEventLoop(tl)
+	}
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -176,14 +187,19 @@ func (s *Server) accept(nc net.Conn) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go func() {
-		defer s.wg.Done()
 		c.serve()
-		s.ps.drop(c)
-		s.monitor.drop(c)
-		s.mu.Lock()
-		delete(s.conns, c.id)
-		s.mu.Unlock()
+		s.forget(c)
 	}()
+}
+
+// forget removes a closed connection from the server's books.
+func (s *Server) forget(c *Conn) {
+	s.ps.drop(c)
+	s.monitor.drop(c)
+	s.mu.Lock()
+	delete(s.conns, c.id)
+	s.mu.Unlock()
+	s.wg.Done()
 }
 
 // Close stops accepting, closes every connection and waits for them.
@@ -199,6 +215,10 @@ func (s *Server) Close() error {
 	}
 	for _, c := range s.conns {
 		c.kill()
+	}
+	for _, l := range s.loops {
+		l.stop.Store(true)
+		l.wake()
 	}
 	s.mu.Unlock()
 	s.cancel()
