@@ -44,8 +44,8 @@ type ServerConfig struct {
 	PipelineBytes int
 	// EventLoop serves new TCP connections from an event loop that runs
 	// fast reads itself and hands every other connection over to a
-	// goroutine of its own (evloop.go). The PIKARAFT_EVENT_LOOP environment
-	// variable (1 or 0) overrides it.
+	// goroutine of its own (evloop.go). cmd/pikaraft sets it from
+	// pika.conf's event-loop (default yes).
 	EventLoop bool
 	// ConfigFile is shown by INFO (config_file).
 	ConfigFile string

@@ -162,7 +162,8 @@ type eventLoop struct {
 func (s *Server) serveEventLoop(ln *net.TCPListener) error {
 	lf, err := ln.File()
 	if err != nil {
-		return fmt.Errorf("resp: event loop: listener: %w", err)
+		s.cfg.Logger.Warn("event loop: cannot take the listener; serving every client on goroutines", "err", err)
+		return s.serveGoroutines(ln)
 	}
 	// From here the duplicate is the only descriptor of the listening
 	// socket, so the runtime's poller hears nothing of it.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -87,12 +86,6 @@ func NewServer(cfg ServerConfig, cluster Cluster, conf ConfigStore) (*Server, er
 		return nil, errors.New("resp: nil config store")
 	}
 	cfg.fill()
-	switch os.Getenv("PIKARAFT_EVENT_LOOP") {
-	case "1":
-		cfg.EventLoop = true
-	case "0":
-		cfg.EventLoop = false
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:     cfg,
@@ -142,6 +135,12 @@ func (s *Server) Serve(ln net.Listener) error {
 	if tl, ok := ln.(*net.TCPListener); ok && s.cfg.EventLoop {
 		return s.serveEventLoop(tl)
 	}
+	return s.serveGoroutines(ln)
+}
+
+// serveGoroutines accepts connections on ln until Close, each served by a
+// goroutine of its own.
+func (s *Server) serveGoroutines(ln net.Listener) error {
 	for {
 		nc, err := ln.Accept()
 		if err != nil {

@@ -24,6 +24,7 @@ var effective = map[string]bool{
 	"read-consistency": true, "write-timeout-ms": true, "raft-snapshot-threshold": true,
 	"raft-snapshot-interval": true, "raft-trailing-logs": true, "raft-log-store": true, "raft-heartbeat-timeout-ms": true,
 	"raft-election-timeout-ms": true, "raft-dial-map": true, "raft-tcp-congestion": true, "clock-offset-ms": true,
+	"event-loop": true,
 }
 
 // logInert names, in one line, the keys of the configuration file that

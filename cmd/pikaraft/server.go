@@ -34,6 +34,7 @@ func startServer(s *settings, n *node.Node, log *slog.Logger, shutdown func()) (
 		Shutdown:        shutdown,
 		Logger:          log,
 		PipelineWrites:  256,
+		EventLoop:       conf.Bool("event-loop"),
 	}, n, conf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resp server: %w", err)

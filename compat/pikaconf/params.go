@@ -169,6 +169,9 @@ var params = []param{
 	// TCP congestion control of the Raft connections a node opens ("" =
 	// the system's; node.CheckTCPCongestion checks the name).
 	{name: "raft-tcp-congestion", def: "cubic", immutable: true},
+	// Fast reads served from an event loop, every other connection on a
+	// goroutine of its own (resp/evloop.go); "no" serves all on goroutines.
+	{name: "event-loop", def: "yes", kind: kBool, immutable: true},
 	// INFO's binlog line: "pika" = db0:binlog_offset=... (Pika's own),
 	// "exporter" = db0 binlog_offset=... (what pika_exporter parses).
 	{name: "info-binlog-offset-format", def: "pika", kind: kEnum, enum: []string{"pika", "exporter"}},
