@@ -28,23 +28,7 @@ func startLoopServer(t *testing.T, cfg ServerConfig) (*testServer, *readyCluster
 	rc := &readyCluster{testCluster: &testCluster{eng: sharedEngine}}
 	rc.ready.Store(true)
 	cfg.EventLoop = true
-	conf := newMemConfig()
-	srv, err := NewServer(cfg, rc, conf)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		require.NoError(t, srv.Close())
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(10 * time.Second):
-			t.Fatal("Serve did not return after Close")
-		}
-	})
-	return &testServer{srv: srv, tc: rc.testCluster, conf: conf, addr: ln.Addr().String()}, rc
+	return serveTest(t, cfg, rc, rc.testCluster), rc
 }
 
 // onLoop reports, for every open connection in id order, whether the event

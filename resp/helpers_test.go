@@ -216,8 +216,15 @@ func startServer(t *testing.T, cfg ServerConfig) *testServer {
 	clear(testStore.m)
 	testStore.Unlock()
 	tc := &testCluster{eng: sharedEngine}
+	return serveTest(t, cfg, tc, tc)
+}
+
+// serveTest starts a server with cfg on cluster (tc is the testCluster in
+// it) and a fresh configuration store, closed when the test ends.
+func serveTest(t *testing.T, cfg ServerConfig, cluster Cluster, tc *testCluster) *testServer {
+	t.Helper()
 	conf := newMemConfig()
-	srv, err := NewServer(cfg, tc, conf)
+	srv, err := NewServer(cfg, cluster, conf)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -225,7 +232,12 @@ func startServer(t *testing.T, cfg ServerConfig) *testServer {
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
 		require.NoError(t, srv.Close())
-		require.NoError(t, <-done)
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return after Close")
+		}
 	})
 	return &testServer{srv: srv, tc: tc, conf: conf, addr: ln.Addr().String()}
 }
